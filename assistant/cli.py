@@ -1,0 +1,118 @@
+"""The command line: a thin layer over the corpus, index, assistant and eval packages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from corpus.errors import InputError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_index_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--index-dir", type=Path, help="index folder (default: the data folder's index of the default notes)")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from corpus.chunking import ChunkerSettings
+    from corpus.loading import load_notes
+    from index.builder import build_index
+
+    from assistant.paths import default_index_dir
+
+    notes = load_notes(args.notes)
+    for skipped in notes.skipped:
+        print(f"skipped {skipped.source}: {skipped.reason}", file=sys.stderr)
+    summary = build_index(
+        args.notes,
+        args.index_dir or default_index_dir(),
+        embedder_name=args.embedder,
+        settings=ChunkerSettings(max_chars=args.max_chars),
+        rebuild=args.rebuild,
+        notes=notes,
+    )
+    print(summary.line())
+    return EXIT_OK
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        text = " ".join(hit.chunk.text.split())
+        print(f"{hit.rank}. [{hit.score:.4f}] {hit.chunk.heading_path}  ({hit.chunk.source}#{hit.chunk.id})")
+        print(f"   {text[:200]}{'…' if len(text) > 200 else ''}")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from assistant.config import validate_question
+    from assistant.retrieval import open_retriever
+
+    question = validate_question(args.question)
+    retriever = open_retriever(args.index_dir)
+    _print_hits(retriever.search(question, args.k, args.retriever), args.json)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from corpus.chunking import ChunkerSettings
+    from index.embedders import DEFAULT_EMBEDDER, embedder_names
+    from index.retriever import DEFAULT_RETRIEVER, DEFAULT_SEARCH_K, RetrieverMode
+
+    from assistant.paths import DEFAULT_NOTES_DIR
+
+    parser = _Parser(prog="python -m assistant", description="A local, offline study assistant over your notes.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    index = commands.add_parser("index", help="chunk and embed a notes folder into an index")
+    index.add_argument("--notes", type=Path, default=DEFAULT_NOTES_DIR, help="folder of .md/.txt notes (default: the bundled notes)")
+    _add_index_dir(index)
+    index.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=f"one of: {', '.join(embedder_names())} (default: %(default)s)")
+    index.add_argument("--max-chars", type=_positive_int, default=ChunkerSettings().max_chars, help="chunk size limit in characters (default: %(default)s)")
+    index.add_argument("--rebuild", action="store_true", help="start from scratch instead of re-embedding only what changed")
+    index.set_defaults(run=cmd_index)
+
+    search = commands.add_parser("search", help="show the chunks that best match a question")
+    search.add_argument("question")
+    search.add_argument("--k", type=_positive_int, default=DEFAULT_SEARCH_K, help="number of chunks (default: %(default)s)")
+    search.add_argument("--retriever", choices=[m.value for m in RetrieverMode], default=DEFAULT_RETRIEVER.value)
+    search.add_argument("--json", action="store_true", help="print a JSON array of hits")
+    _add_index_dir(search)
+    search.set_defaults(run=cmd_search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; bad input exits 2 with one line on stderr, never a traceback."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,110 @@
+"""Generation and retrieval settings: each default and range is defined once here, for the CLI and the UI."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from corpus.errors import InputError
+from index.retriever import DEFAULT_PASSAGES, DEFAULT_RETRIEVER, RetrieverMode
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Range:
+    """Allowed values of one numeric setting; `low_open` excludes the lower bound."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    step: float = 1.0
+
+    def contains(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        return above and value <= self.high
+
+    def describe(self) -> str:
+        left = "(" if self.low_open else "["
+        return f"{left}{self.low:g}, {self.high:g}]"
+
+
+def _setting(default: Any, low: float, high: float, *, step: float = 1.0, low_open: bool = False, help: str = ""):
+    return field(default=default, metadata={"range": Range(low, high, low_open, step), "help": help})
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """Sampling settings shared by every backend. temperature 0 means greedy decoding."""
+
+    temperature: float = _setting(0.0, 0.0, 2.0, step=0.05, help="0 is greedy; higher is more varied")
+    top_k: int = _setting(40, 0, 200, help="sampling top-k; 0 turns it off")
+    top_p: float = _setting(0.95, 0.0, 1.0, step=0.01, low_open=True, help="nucleus sampling mass, in (0, 1]")
+    max_new_tokens: int = _setting(64, 1, 1024, help="the answer's length limit in tokens")
+    repetition_penalty: float = _setting(1.1, 1.0, 2.0, step=0.05, help="1 turns it off")
+    seed: int = _setting(0, 0, 2**31 - 1, help="the same seed and settings give the same answer")
+    stop: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            spec = f.metadata.get("range")
+            if spec is None:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+                raise InputError(f"{f.name} must be a number, got {value!r}")
+            if f.type == "int" and not float(value).is_integer():
+                raise InputError(f"{f.name} must be a whole number, got {value!r}")
+            if not spec.contains(value):
+                raise InputError(f"{f.name}={value!r} is out of range; allowed: {spec.describe()}")
+        for name in ("top_k", "max_new_tokens", "seed"):
+            object.__setattr__(self, name, int(getattr(self, name)))
+        object.__setattr__(self, "temperature", float(self.temperature))
+        object.__setattr__(self, "top_p", float(self.top_p))
+        object.__setattr__(self, "repetition_penalty", float(self.repetition_penalty))
+        object.__setattr__(self, "stop", tuple(self.stop))
+
+    def with_overrides(self, **overrides: Any) -> "GenerationParams":
+        """A copy with the given non-None settings replaced (and validated)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: (list(getattr(self, f.name)) if f.name == "stop" else getattr(self, f.name)) for f in fields(self)}
+
+
+def setting_range(name: str) -> Range:
+    """The allowed range of a GenerationParams setting, for CLI help and UI sliders."""
+    return next(f.metadata["range"] for f in fields(GenerationParams) if f.name == name)
+
+
+def setting_help(name: str) -> str:
+    return next(f.metadata.get("help", "") for f in fields(GenerationParams) if f.name == name)
+
+
+DEFAULT_GENERATION = GenerationParams()
+
+PASSAGES_RANGE = Range(1, 20)
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """How many passages to retrieve and with which retriever."""
+
+    passages: int = DEFAULT_PASSAGES
+    retriever: RetrieverMode = DEFAULT_RETRIEVER
+
+    def __post_init__(self) -> None:
+        if isinstance(self.passages, bool) or not isinstance(self.passages, int) or not PASSAGES_RANGE.contains(self.passages):
+            raise InputError(f"passages={self.passages!r} is out of range; allowed: whole numbers in {PASSAGES_RANGE.describe()}")
+        object.__setattr__(self, "retriever", RetrieverMode.parse(self.retriever))
+
+
+def validate_question(question: str) -> str:
+    """The question stripped, or InputError if it is empty or too long."""
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty; type a question about your notes")
+    text = question.replace("\x00", "").strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
+    return text

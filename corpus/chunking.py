@@ -1,0 +1,220 @@
+"""Split notes into chunks by heading, then paragraph, line and sentence, never cutting a sentence or table row."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+
+from corpus.loading import Document
+
+HEADING_SEPARATOR = " > "
+SENTENCE_ENDS = "。！？!?"
+SENTENCE_CLOSERS = "」』）)]】"
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass(frozen=True)
+class ChunkerSettings:
+    """Chunk size in characters. 400 keeps a chunk well inside e5-small's 512-token limit."""
+
+    max_chars: int = 400
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one note under one heading path; `id` is a stable hash of its content."""
+
+    id: str
+    source: str
+    heading_path: str
+    text: str
+
+    def embedding_text(self) -> str:
+        """What the embedder and BM25 see: the heading path gives the chunk its topic."""
+        return f"{self.heading_path}\n{self.text}" if self.heading_path else self.text
+
+
+@dataclass(frozen=True)
+class Section:
+    headings: tuple[str, ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    separator: str
+    text: str
+
+
+def split_sections(text: str, title: str) -> list[Section]:
+    """Sections by Markdown heading. A single H1 is the document's title and is left out of paths."""
+    lines = text.split("\n")
+    in_fence = False
+    headings: list[tuple[int, str, int]] = []
+    for number, line in enumerate(lines):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and (match := _HEADING.match(line)):
+            headings.append((len(match.group(1)), match.group(2).strip(), number))
+    drop_h1 = sum(1 for level, _, _ in headings if level == 1) == 1
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    start = 0
+    for level, name, number in [*headings, (0, "", len(lines))]:
+        path = tuple(n for lvl, n in stack if not (drop_h1 and lvl == 1)) or (title,)
+        body = "\n".join(lines[start:number]).strip("\n")
+        if body.strip():
+            sections.append(Section(path, body))
+        if level:
+            stack = [(lvl, n) for lvl, n in stack if lvl < level] + [(level, name)]
+        start = number + 1
+    return sections
+
+
+def split_sentences(line: str) -> list[str]:
+    """The line cut after 。！？!? (with any closing brackets), or after '. ' in English."""
+    sentences: list[str] = []
+    start = 0
+    i = 0
+    while i < len(line):
+        char = line[i]
+        ends = char in SENTENCE_ENDS or (char == "." and i + 1 < len(line) and line[i + 1] == " ")
+        if ends:
+            i += 1
+            while i < len(line) and (line[i] in SENTENCE_ENDS or line[i] in SENTENCE_CLOSERS):
+                i += 1
+            while i < len(line) and line[i] == " ":
+                i += 1
+            sentences.append(line[start:i])
+            start = i
+        else:
+            i += 1
+    if start < len(line):
+        sentences.append(line[start:])
+    return sentences
+
+
+def _blocks(body: str) -> list[tuple[str, list[str]]]:
+    """The body as ("table" | "code" | "text", lines) blocks; blank lines separate text blocks."""
+    blocks: list[tuple[str, list[str]]] = []
+    kind, current = "", []
+
+    def flush() -> None:
+        nonlocal kind, current
+        if current:
+            blocks.append((kind, current))
+        kind, current = "", []
+
+    in_fence = False
+    for line in body.split("\n"):
+        if in_fence:
+            current.append(line)
+            if _FENCE.match(line):
+                in_fence = False
+                flush()
+            continue
+        if _FENCE.match(line):
+            flush()
+            kind, current, in_fence = "code", [line], True
+        elif line.lstrip().startswith("|"):
+            if kind != "table":
+                flush()
+                kind = "table"
+            current.append(line)
+        elif not line.strip():
+            flush()
+        else:
+            if kind != "text":
+                flush()
+                kind = "text"
+            current.append(line)
+    flush()
+    return blocks
+
+
+def _hard_split(text: str, max_chars: int) -> list[str]:
+    return [text[i : i + max_chars] for i in range(0, len(text), max_chars)]
+
+
+def _pack(units: list[_Piece], max_chars: int) -> list[str]:
+    """Greedily join pieces, each with its separator, into texts of at most max_chars."""
+    packed: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = current + unit.separator + unit.text if current else unit.text
+        if len(candidate) <= max_chars or not current:
+            current = candidate
+        else:
+            packed.append(current)
+            current = unit.text
+    if current:
+        packed.append(current)
+    return packed
+
+
+def _table_pieces(lines: list[str], max_chars: int) -> list[str]:
+    """A table as pieces of whole rows; every piece repeats the header and its separator row."""
+    has_separator = len(lines) > 1 and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[1]) is not None
+    header = lines[:2] if has_separator else lines[:1]
+    rows = lines[len(header) :]
+    head = "\n".join(header)
+    if not rows:
+        return [head]
+    room = max(max_chars - len(head) - 1, 1)
+    groups = _pack([_Piece("\n", row) for row in rows], room)
+    return [f"{head}\n{group}" for group in groups]
+
+
+def _line_pieces(line: str, max_chars: int) -> list[_Piece]:
+    if len(line) <= max_chars:
+        return [_Piece("\n", line)]
+    pieces: list[_Piece] = []
+    for n, sentence in enumerate(split_sentences(line)):
+        separator = "\n" if n == 0 else ""
+        for m, part in enumerate(_hard_split(sentence, max_chars) if len(sentence) > max_chars else [sentence]):
+            pieces.append(_Piece(separator if m == 0 else "", part))
+    return pieces
+
+
+def _section_pieces(body: str, max_chars: int) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for kind, lines in _blocks(body):
+        text = "\n".join(lines)
+        if len(text) <= max_chars:
+            pieces.append(_Piece("\n\n", text))
+        elif kind == "table":
+            pieces.extend(_Piece("\n\n", t) for t in _table_pieces(lines, max_chars))
+        else:
+            block = [p for line in lines for p in _line_pieces(line, max_chars)]
+            block[0] = _Piece("\n\n", block[0].text)
+            pieces.extend(block)
+    return pieces
+
+
+def chunk_id(source: str, heading_path: str, text: str, occurrence: int = 0) -> str:
+    """A stable content hash; `occurrence` tells apart identical chunks in one file."""
+    digest = hashlib.sha256(f"{source}\x1f{heading_path}\x1f{text}\x1f{occurrence}".encode()).hexdigest()
+    return digest[:16]
+
+
+def chunk_document(document: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
+    """The document's chunks in reading order."""
+    title = document.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    chunks: list[Chunk] = []
+    seen: dict[tuple[str, str], int] = {}
+    for section in split_sections(document.text, title):
+        heading_path = HEADING_SEPARATOR.join(section.headings)
+        for text in _pack(_section_pieces(section.body, settings.max_chars), settings.max_chars):
+            text = text.strip("\n")
+            if not text.strip():
+                continue
+            key = (heading_path, text)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            chunks.append(Chunk(chunk_id(document.source, heading_path, text, occurrence), document.source, heading_path, text))
+    return chunks

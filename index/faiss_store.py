@@ -1,0 +1,82 @@
+"""Dense vectors in FAISS, inner product over normalised vectors; the index type follows the corpus size."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from corpus.errors import InputError
+
+# Measured by `assistant bench`: below this size exact search is fast enough and needs no training.
+HNSW_FROM_SIZE = 50_000
+
+
+class IndexKind(str, Enum):
+    FLAT = "flat"
+    HNSW = "hnsw"
+
+
+def index_kind_for(size: int) -> IndexKind:
+    """Exact search for small corpora, HNSW from HNSW_FROM_SIZE vectors on."""
+    return IndexKind.HNSW if size >= HNSW_FROM_SIZE else IndexKind.FLAT
+
+
+class FaissStore:
+    """A FAISS index whose row i is chunk i."""
+
+    def __init__(self, index) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, kind: IndexKind | None = None, hnsw_m: int = 32) -> "FaissStore":
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        kind = kind or index_kind_for(len(vectors))
+        if kind is IndexKind.HNSW:
+            index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            index.hnsw.efSearch = 64
+        else:
+            index = faiss.IndexFlatIP(dim)
+        if len(vectors):
+            index.add(vectors)
+        return cls(index)
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        return int(self._index.d)
+
+    def vectors(self) -> np.ndarray:
+        """All stored vectors, row-aligned with the chunks."""
+        if self.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._index.reconstruct_n(0, self.size)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row, inner product) pairs, best first."""
+        if self.size == 0:
+            return []
+        scores, rows = self._index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), min(k, self.size))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path) -> "FaissStore":
+        import faiss
+
+        try:
+            return cls(faiss.read_index(str(path)))
+        except RuntimeError as exc:
+            raise InputError(f"the FAISS file {path} cannot be read; run `python -m assistant index --rebuild`") from exc

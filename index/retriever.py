@@ -1,0 +1,100 @@
+"""Dense, BM25 and hybrid (reciprocal rank fusion) retrieval over a stored index."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from corpus.chunking import Chunk
+from corpus.errors import InputError
+from index.embedders import Embedder
+from index.storage import StoredIndex
+
+RRF_K = 60
+# Fusion looks this deep into each ranking before cutting to k.
+FUSION_DEPTH = 50
+
+
+class RetrieverMode(str, Enum):
+    DENSE = "dense"
+    BM25 = "bm25"
+    HYBRID = "hybrid"
+
+    @classmethod
+    def parse(cls, value: "str | RetrieverMode") -> "RetrieverMode":
+        try:
+            return cls(value)
+        except ValueError:
+            raise InputError(f"unknown retriever {value!r}; choose one of: {', '.join(m.value for m in cls)}") from None
+
+
+DEFAULT_RETRIEVER = RetrieverMode.HYBRID
+DEFAULT_PASSAGES = 3
+DEFAULT_SEARCH_K = 5
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its rank (1 = best) and the score that ranked it.
+
+    `dense_score` is the cosine similarity to the query when the dense side saw this chunk.
+    """
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+    def as_dict(self) -> dict:
+        """The DESIGN's source object, shared by `search --json` and batch `sources`."""
+        return {
+            "rank": self.rank,
+            "chunk_id": self.chunk.id,
+            "source": self.chunk.source,
+            "heading_path": self.chunk.heading_path,
+            "text": self.chunk.text,
+            "score": round(self.score, 6),
+        }
+
+
+def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Rows ordered by sum of 1/(k + rank) over the rankings they appear in."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, row in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+class Retriever:
+    """Searches one stored index with the embedder it was built with."""
+
+    def __init__(self, index: StoredIndex, embedder: Embedder) -> None:
+        if embedder.dim != index.dense.dim:
+            raise InputError(
+                f"embedder {embedder.name} makes {embedder.dim}-d vectors but the index holds {index.dense.dim}-d ones; "
+                "run `python -m assistant index --rebuild`"
+            )
+        self.index = index
+        self.embedder = embedder
+
+    def search(self, query: str, k: int = DEFAULT_SEARCH_K, mode: RetrieverMode | str = DEFAULT_RETRIEVER) -> list[Hit]:
+        """The k best chunks for `query`, best first."""
+        mode = RetrieverMode.parse(mode)
+        if k < 1:
+            raise InputError(f"k must be at least 1, got {k}")
+        depth = max(k, FUSION_DEPTH) if mode is RetrieverMode.HYBRID else k
+        dense = self.index.dense.search(self.embedder.embed_query(query), depth) if mode is not RetrieverMode.BM25 else []
+        lexical = self.index.bm25.search(query, depth) if mode is not RetrieverMode.DENSE else []
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        if mode is RetrieverMode.DENSE:
+            ranked = dense
+        elif mode is RetrieverMode.BM25:
+            ranked = lexical
+        else:
+            ranked = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in lexical]])
+        return [
+            Hit(self.index.chunks[row], score, rank, dense_scores.get(row), lexical_scores.get(row))
+            for rank, (row, score) in enumerate(ranked[:k], start=1)
+        ]

@@ -1,0 +1,156 @@
+"""Write and read an index folder atomically: files go to a new generation folder, then the manifest flips."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from corpus.chunking import Chunk
+from corpus.errors import InputError
+from index.bm25 import BM25Index
+from index.faiss_store import FaissStore
+from index.manifest import MANIFEST_NAME, Manifest, StaleIndexError, check_compatible
+
+VECTORS_NAME = "vectors.faiss"
+CHUNKS_NAME = "chunks.jsonl"
+BM25_NAME = "bm25"
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """An index loaded from disk: its manifest, chunks (row order) and both search structures."""
+
+    manifest: Manifest
+    chunks: tuple[Chunk, ...]
+    dense: FaissStore
+    bm25: BM25Index
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
+        _fsync_dir(path)
+    _fsync_dir(folder)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write to a temp file beside `path`, fsync, then rename over it."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def file_checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, keyed by relative path."""
+    sums = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        sums[path.relative_to(folder).as_posix()] = digest.hexdigest()
+    return sums
+
+
+@contextlib.contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock so that two writers never interleave in one index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise InputError(f"another process is writing the index in {index_dir}; wait for it to finish") from exc
+        yield
+
+
+def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: FaissStore, bm25: BM25Index) -> Manifest:
+    """Persist a new generation, then point the manifest at it; the old index stays loadable until then."""
+    generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    staging = index_dir / f".{generation}.tmp"
+    final = index_dir / generation
+    try:
+        staging.mkdir(parents=True)
+        dense.save(staging / VECTORS_NAME)
+        with open(staging / CHUNKS_NAME, "w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n")
+        bm25.save(staging / BM25_NAME)
+        _fsync_tree(staging)
+        checksums = file_checksums(staging)
+        os.rename(staging, final)
+        _fsync_dir(index_dir)
+        manifest = replace(manifest, generation=generation, checksums=checksums, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        write_text_atomically(index_dir / MANIFEST_NAME, manifest.to_json())
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if final.exists() and read_manifest(index_dir).generation != generation:
+            shutil.rmtree(final, ignore_errors=True)
+        raise InputError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged") from exc
+    _remove_old_generations(index_dir, keep=generation)
+    return manifest
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".gen-")):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    manifest = Manifest.from_path(index_dir / MANIFEST_NAME)
+    check_compatible(manifest, index_dir)
+    return manifest
+
+
+def index_exists(index_dir: Path) -> bool:
+    return (index_dir / MANIFEST_NAME).is_file()
+
+
+def read_index(index_dir: Path, verify: bool = True) -> StoredIndex:
+    """The index in `index_dir`; StaleIndexError if files are missing or fail their checksums."""
+    if not index_exists(index_dir):
+        raise InputError(f"no index in {index_dir}; build it with `python -m assistant index --index-dir {index_dir}`")
+    manifest = read_manifest(index_dir)
+    folder = index_dir / manifest.generation
+    repair = f"run `python -m assistant index --rebuild --index-dir {index_dir}` to repair it"
+    if verify:
+        actual = file_checksums(folder) if folder.is_dir() else {}
+        bad = sorted(name for name, digest in manifest.checksums.items() if actual.get(name) != digest)
+        if bad:
+            raise StaleIndexError(f"the index in {index_dir} is corrupted ({', '.join(bad[:3])} missing or changed); {repair}")
+    try:
+        chunks = tuple(Chunk(**json.loads(line)) for line in (folder / CHUNKS_NAME).read_text(encoding="utf-8").splitlines())
+        dense = FaissStore.load(folder / VECTORS_NAME)
+        bm25 = BM25Index.load(folder / BM25_NAME, len(chunks))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise StaleIndexError(f"the index in {index_dir} cannot be read ({exc.__class__.__name__}); {repair}") from exc
+    if dense.size != len(chunks) or len(chunks) != manifest.chunk_count:
+        raise StaleIndexError(f"the index in {index_dir} is inconsistent ({dense.size} vectors, {len(chunks)} chunks); {repair}")
+    return StoredIndex(manifest, chunks, dense, bm25)

