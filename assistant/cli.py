@@ -73,6 +73,86 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
+    """Sampling and retrieval flags; defaults and ranges come from assistant.config."""
+    from index.retriever import RetrieverMode
+
+    from assistant.config import DEFAULT_GENERATION, PASSAGES_RANGE, RetrievalParams, setting_help, setting_range
+
+    for name, kind in (("temperature", float), ("top_k", int), ("top_p", float), ("max_new_tokens", int),
+                       ("repetition_penalty", float), ("seed", int)):
+        spec = setting_range(name)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=kind, default=None, metavar="N" if kind is int else "F",
+            help=f"{setting_help(name)} (default: {getattr(DEFAULT_GENERATION, name)}, range {spec.describe()})",
+        )
+    defaults = RetrievalParams()
+    parser.add_argument("--passages", type=int, default=None,
+                        help=f"chunks retrieved for the answer (default: {defaults.passages}, range {PASSAGES_RANGE.describe()})")
+    parser.add_argument("--retriever", choices=[m.value for m in RetrieverMode], default=None,
+                        help=f"default: {defaults.retriever.value}")
+    parser.add_argument("--backend", default=None, help="llamacpp (default), transformers or openai")
+    parser.add_argument("--model", default=None, help="GGUF path (llamacpp), model id or path (transformers), model name (openai)")
+    parser.add_argument("--base-url", default=None, help="OpenAI-compatible server URL for --backend openai, e.g. http://127.0.0.1:11434/v1")
+    _add_index_dir(parser)
+
+
+def settings_from_args(args: argparse.Namespace):
+    """(GenerationParams, RetrievalParams) from the flags; unset flags keep the config defaults."""
+    from assistant.config import DEFAULT_GENERATION, RetrievalParams
+
+    generation = DEFAULT_GENERATION.with_overrides(
+        temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
+        repetition_penalty=args.repetition_penalty, seed=args.seed,
+    )
+    defaults = RetrievalParams()
+    retrieval = RetrievalParams(
+        passages=defaults.passages if args.passages is None else args.passages,
+        retriever=args.retriever or defaults.retriever,
+    )
+    return generation, retrieval
+
+
+def pipeline_from_args(args: argparse.Namespace):
+    from assistant.pipeline import create_pipeline
+
+    generation, retrieval = settings_from_args(args)
+    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.config import validate_question
+
+    validate_question(args.question)
+    settings_from_args(args)  # bad flags fail before the model loads
+    pipeline = pipeline_from_args(args)
+    stream = pipeline.stream(args.question)
+    if args.json:
+        for _ in stream:
+            pass
+        print(json.dumps(stream.answer.as_record(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for piece in stream:
+        print(piece, end="", flush=True)
+    print()
+    answer = stream.answer
+    print("\nsources:", file=sys.stderr)
+    for hit in answer.hits:
+        print(f"  [{hit.rank}] {hit.chunk.heading_path} ({hit.chunk.source}#{hit.chunk.id}, score {hit.score:.4f})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from assistant.batch import read_questions, run_batch
+
+    if not read_questions(args.input).questions:
+        raise InputError(f"input file {args.input} has no usable questions")
+    settings_from_args(args)
+    answered = run_batch(args.input, args.output, pipeline_from_args(args), resume=args.resume)
+    print(f"answered {answered} questions -> {args.output}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from corpus.chunking import ChunkerSettings
     from index.embedders import DEFAULT_EMBEDDER, embedder_names
@@ -98,6 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
     _add_index_dir(search)
     search.set_defaults(run=cmd_search)
+
+    ask = commands.add_parser("ask", help="answer one question from the notes, streaming the answer")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object shaped like a batch output line")
+    _add_generation_flags(ask)
+    ask.set_defaults(run=cmd_ask)
+
+    batch = commands.add_parser("batch", help="answer a file of questions (JSONL or one per line) into JSONL")
+    batch.add_argument("--input", type=Path, required=True)
+    batch.add_argument("--output", type=Path, required=True)
+    batch.add_argument("--resume", action="store_true", help="skip the ids already in the output file")
+    _add_generation_flags(batch)
+    batch.set_defaults(run=cmd_batch)
+    from eval.cli import add_eval_command
+    add_eval_command(commands)
     return parser
 
 

@@ -76,3 +76,44 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 600):
         cwd=REPO,
         env={**os.environ, **(env or {})},
     )
+
+
+from assistant.generators.base import Generator  # noqa: E402
+
+
+class EchoGenerator(Generator):
+    """A deterministic fake LM: answers with the first line of passage [1], piece by piece.
+
+    The seed and temperature change the output the way sampling would: greedy (temperature 0) ignores the seed.
+    """
+
+    name = "fake-echo"
+
+    def __init__(self, model=None, base_url=None):
+        self.prompts: list[str] = []
+
+    def stream(self, prompt, params, constraint=None):
+        self.prompts.append(prompt)
+        marker = "[1] "
+        start = prompt.rfind(marker)
+        line = prompt[start + len(marker) :].split("\n", 1)[0] if start >= 0 else ""
+        if params.temperature > 0:
+            line = f"{params.seed}:{line}"
+        text = line[: params.max_new_tokens * 2]
+        for stop in params.stop:
+            if stop and stop in text:
+                text = text[: text.index(stop)]
+        for i in range(0, len(text), 2):
+            yield text[i : i + 2]
+
+
+@pytest.fixture
+def fake_index(notes_dir, tmp_path):
+    """A Retriever over the tiny notes with the fake embedder."""
+    from index.builder import build_index
+    from index.retriever import Retriever
+    from index.storage import read_index
+    from index.embedders import make_embedder
+
+    build_index(notes_dir, tmp_path / "idx", embedder_name="fake-hash", progress=False)
+    return Retriever(read_index(tmp_path / "idx"), make_embedder("fake-hash"))

@@ -1,0 +1,169 @@
+"""The RAG pipeline: retrieve passages, decide whether the notes hold an answer, generate it, return it with sources."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.retriever import Hit, Retriever
+
+from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
+from assistant.generators.base import Generator
+from assistant.language import abstention_text
+from assistant.prompt import build_prompt
+
+# Tuned on eval/gold/dev.jsonl: below this best dense cosine similarity the notes rarely hold the answer.
+ABSTAIN_BELOW = 0.80
+# Stop pieces that a base model produces when it starts a new turn or a new passage.
+DEFAULT_STOPS = ("\n", "質問:", "Question:", "<資料>", "<data>")
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieval_ms: float
+    first_token_ms: float | None
+    generation_ms: float
+    new_tokens: int
+
+    @property
+    def tokens_per_s(self) -> float | None:
+        return round(self.new_tokens / (self.generation_ms / 1000), 2) if self.generation_ms > 0 and self.new_tokens else None
+
+    def as_dict(self) -> dict:
+        return {
+            "retrieval_ms": round(self.retrieval_ms, 1),
+            "first_token_ms": None if self.first_token_ms is None else round(self.first_token_ms, 1),
+            "generation_ms": round(self.generation_ms, 1),
+            "new_tokens": self.new_tokens,
+            "tokens_per_s": self.tokens_per_s,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant answered, from which chunks, and how long it took."""
+
+    question: str
+    text: str
+    hits: tuple[Hit, ...]
+    abstained: bool
+    timings: Timings
+    params: dict = field(default_factory=dict)
+
+    def as_record(self, question_id: str | None = None) -> dict:
+        """One batch output line (DESIGN contract); `ask --json` prints the same shape."""
+        record = {"id": question_id} if question_id is not None else {}
+        record.update(
+            question=self.question,
+            answer=self.text,
+            abstained=self.abstained,
+            sources=[h.as_dict() for h in self.hits],
+            params=self.params,
+            timings=self.timings.as_dict(),
+        )
+        return record
+
+
+class AnswerStream:
+    """Iterate to receive the answer's text pieces; `answer` is set once the iteration ends."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.answer = yield from self._pieces
+
+
+def best_similarity(hits: tuple[Hit, ...]) -> float:
+    return max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+
+
+class Pipeline:
+    """Retriever + generator with default settings; each call may override them."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator,
+        generation: GenerationParams = DEFAULT_GENERATION,
+        retrieval: RetrievalParams = RetrievalParams(),
+        abstain_below: float = ABSTAIN_BELOW,
+    ) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.generation = generation
+        self.retrieval = retrieval
+        self.abstain_below = abstain_below
+
+    def retrieve(self, question: str, retrieval: RetrievalParams) -> tuple[Hit, ...]:
+        hits = self.retriever.search(question, retrieval.passages, retrieval.retriever)
+        if hits and all(h.dense_score is None for h in hits):
+            # BM25-only rankings carry no similarity; the abstention rule needs one.
+            query = self.retriever.embedder.embed_query(question)
+            vectors = self.retriever.index.dense.vectors()
+            rows = {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
+            hits = tuple(
+                Hit(h.chunk, h.score, h.rank, float(vectors[rows[h.chunk.id]] @ query), h.bm25_score) for h in hits
+            )
+        return tuple(hits)
+
+    def stream(
+        self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None
+    ) -> AnswerStream:
+        """Validate, then stream the answer; validation errors raise before the first piece."""
+        question = validate_question(question)
+        return AnswerStream(self._run(question, generation or self.generation, retrieval or self.retrieval))
+
+    def answer(self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None) -> Answer:
+        stream = self.stream(question, generation, retrieval)
+        for _ in stream:
+            pass
+        assert stream.answer is not None
+        return stream.answer
+
+    def _run(self, question: str, generation: GenerationParams, retrieval: RetrievalParams):
+        started = time.perf_counter()
+        hits = self.retrieve(question, retrieval)
+        retrieval_ms = (time.perf_counter() - started) * 1000
+        params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value, "backend": self.generator.name}
+        if not hits or best_similarity(hits) < self.abstain_below:
+            text = abstention_text(question)
+            yield text
+            return Answer(question, text, hits, True, Timings(retrieval_ms, None, 0.0, 0), params)
+        prompt = build_prompt(question, [h.chunk.text for h in hits])
+        run = generation.with_overrides(stop=tuple(dict.fromkeys((*generation.stop, *DEFAULT_STOPS))))
+        gen_started = time.perf_counter()
+        first_token_ms = None
+        pieces: list[str] = []
+        for piece in self.generator.stream(prompt, run):
+            if first_token_ms is None:
+                first_token_ms = (time.perf_counter() - gen_started) * 1000
+            pieces.append(piece)
+            yield piece
+        generation_ms = (time.perf_counter() - gen_started) * 1000
+        text = "".join(pieces).strip()
+        abstained = not text or text == abstention_text(question)
+        if not text:
+            text = abstention_text(question)
+            yield text
+        return Answer(question, text, hits, abstained, Timings(retrieval_ms, first_token_ms, generation_ms, len(pieces)), params)
+
+
+def create_pipeline(
+    index_dir: Path | None = None,
+    backend: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    generation: GenerationParams = DEFAULT_GENERATION,
+    retrieval: RetrievalParams = RetrievalParams(),
+) -> Pipeline:
+    """A pipeline over `index_dir` with the chosen backend (default: the bundled Gemma on llama.cpp)."""
+    from assistant.generators.registry import DEFAULT_BACKEND, make_generator
+    from assistant.retrieval import open_retriever
+
+    retriever = open_retriever(index_dir)
+    generator = make_generator(backend or DEFAULT_BACKEND, model, base_url)
+    return Pipeline(retriever, generator, generation, retrieval)
