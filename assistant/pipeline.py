@@ -11,6 +11,7 @@ from index.retriever import Hit, Retriever
 
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
 from assistant.generators.base import Generator
+from assistant.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
 from assistant.language import abstention_text
 from assistant.prompt import build_prompt
 
@@ -51,6 +52,13 @@ class Answer:
     abstained: bool
     timings: Timings
     params: dict = field(default_factory=dict)
+    support: tuple[Support, ...] = ()
+    groundedness: float | None = None
+
+    @property
+    def grounded(self) -> bool | None:
+        """None when abstaining; else whether the notes support the answer."""
+        return None if self.abstained or self.groundedness is None else self.groundedness >= GROUNDED_FROM
 
     def as_record(self, question_id: str | None = None) -> dict:
         """One batch output line (DESIGN contract); `ask --json` prints the same shape."""
@@ -62,6 +70,9 @@ class Answer:
             sources=[h.as_dict() for h in self.hits],
             params=self.params,
             timings=self.timings.as_dict(),
+            grounded=self.grounded,
+            groundedness=self.groundedness,
+            support=[{"chunk_id": s.chunk_id, "rank": s.rank, "sentence": s.sentence, "overlap": s.overlap} for s in self.support],
         )
         return record
 
@@ -149,7 +160,10 @@ class Pipeline:
         if not text:
             text = abstention_text(question)
             yield text
-        return Answer(question, text, hits, abstained, Timings(retrieval_ms, first_token_ms, generation_ms, len(pieces)), params)
+        timings = Timings(retrieval_ms, first_token_ms, generation_ms, len(pieces))
+        if abstained:
+            return Answer(question, text, hits, True, timings, params)
+        return Answer(question, text, hits, False, timings, params, supporting_sentences(text, hits), groundedness(text, hits))
 
 
 def create_pipeline(

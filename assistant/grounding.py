@@ -1,0 +1,69 @@
+"""Which sentences of the retrieved notes support an answer, and how well (groundedness)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from corpus.chunking import split_sentences
+from index.retriever import Hit
+
+# An answer whose character bigrams are at least this much covered by the notes counts as grounded.
+GROUNDED_FROM = 0.6
+_MARKUP = re.compile(r"[\s|#*`>\-]+")
+
+
+@dataclass(frozen=True)
+class Support:
+    """One sentence (or table row, or list item) of a retrieved chunk, with its overlap with the answer."""
+
+    chunk_id: str
+    rank: int
+    sentence: str
+    overlap: float
+
+
+def normalise(text: str) -> str:
+    """NFKC, lower case, no whitespace or Markdown markup: the form in which texts are compared."""
+    return _MARKUP.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def bigrams(text: str) -> set[str]:
+    text = normalise(text)
+    return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+def units(text: str) -> list[str]:
+    """The sentences of a chunk: lines first (table rows, list items), then sentences within a line."""
+    found = []
+    for line in text.split("\n"):
+        if not normalise(line) or re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", line):
+            continue
+        found.extend(s.strip() for s in split_sentences(line.strip()) if normalise(s))
+    return found
+
+
+def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3) -> tuple[Support, ...]:
+    """The sentences of `hits` that share the most of the answer's character bigrams, best first."""
+    wanted = bigrams(answer)
+    if not wanted:
+        return ()
+    scored = []
+    for hit in hits:
+        for sentence in units(hit.chunk.text):
+            overlap = len(wanted & bigrams(sentence)) / len(wanted)
+            if overlap > 0:
+                scored.append(Support(hit.chunk.id, hit.rank, sentence, round(overlap, 4)))
+    scored.sort(key=lambda s: (-s.overlap, s.rank))
+    return tuple(scored[:limit])
+
+
+def groundedness(answer: str, hits: Sequence[Hit]) -> float:
+    """The share of the answer's character bigrams found in the retrieved text (1.0 = fully copied from the notes)."""
+    wanted = bigrams(answer)
+    if not wanted:
+        return 0.0
+    available = set().union(*(bigrams(h.chunk.text) for h in hits)) if hits else set()
+    return round(len(wanted & available) / len(wanted), 4)
