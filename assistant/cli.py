@@ -153,6 +153,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from ui.app import run_ui
+
+    settings_from_args(args)
+    return run_ui(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from corpus.chunking import ChunkerSettings
     from index.embedders import DEFAULT_EMBEDDER, embedder_names
