@@ -73,7 +73,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_generation_flags(parser: argparse.ArgumentParser) -> None:
+def add_generation_flags(parser: argparse.ArgumentParser) -> None:
     """Sampling and retrieval flags; defaults and ranges come from assistant.config."""
     from index.retriever import RetrieverMode
 
@@ -189,14 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question from the notes, streaming the answer")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object shaped like a batch output line")
-    _add_generation_flags(ask)
+    add_generation_flags(ask)
     ask.set_defaults(run=cmd_ask)
 
     batch = commands.add_parser("batch", help="answer a file of questions (JSONL or one per line) into JSONL")
     batch.add_argument("--input", type=Path, required=True)
     batch.add_argument("--output", type=Path, required=True)
     batch.add_argument("--resume", action="store_true", help="skip the ids already in the output file")
-    _add_generation_flags(batch)
+    add_generation_flags(batch)
     batch.set_defaults(run=cmd_batch)
     from eval.cli import add_eval_command
     add_eval_command(commands)

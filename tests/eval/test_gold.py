@@ -1,0 +1,113 @@
+"""Gold set loading: the shipped files, clear errors for bad lines and duplicate ids, evidence checks."""
+
+import json
+
+import pytest
+
+from corpus.errors import InputError
+from eval.evidence import EvidenceMatcher, normalize_evidence
+from eval.gold import GoldItem, evidence_problems, load_gold
+from tests.conftest import REPO
+
+from tests.eval.fakes import CHUNKS
+
+
+def write_jsonl(path, rows):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_shipped_gold_files_load():
+    dev, test = load_gold(REPO / "eval/gold/dev.jsonl"), load_gold(REPO / "eval/gold/test.jsonl")
+    assert (len(dev), len(test)) == (78, 75)
+    assert not {i.id for i in dev} & {i.id for i in test}
+    for items in (dev, test):
+        assert sum(1 for i in items if not i.answerable) >= 7
+        assert all(i.answers and i.evidence for i in items if i.answerable)
+
+
+def test_fields_and_defaults(tmp_path):
+    path = write_jsonl(
+        tmp_path / "g.jsonl",
+        [
+            {"id": "a", "question": "問題数は？", "answer": ["65問", "65"], "evidence": ["問題数 65問"]},
+            {"id": 7, "question": "What is it?", "answer": "x"},
+            "",
+            {"id": "u", "question": "何か国語？", "answer": "", "evidence": [], "answerable": False},
+        ],
+    )
+    a, seven, u = load_gold(path)
+    assert a == GoldItem("a", "問題数は？", ("65問", "65"), ("問題数 65問",), True, "ja", "factoid", "")
+    assert (seven.id, seven.lang, seven.evidence) == ("7", "en", ())
+    assert (u.answerable, u.kind, u.answers) == (False, "unanswerable", ())
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"id": "a", "question": "q", "answer": "x"}, {"id": "b", "answer": "x"}], "line 2: missing `question`"),
+        ([{"question": "q", "answer": "x"}], "line 1: missing `id`"),
+        ([{"answer": "x"}], "line 1: missing `id` and `question`"),
+        ([{"id": "a", "question": "q", "answer": "x"}, "", "{not json"], "line 3 is not valid JSON"),
+        ([["a"]], "line 1: expected a JSON object"),
+        ([{"id": "a", "question": "  ", "answer": "x"}], "`question` must be a non-empty string"),
+        ([{"id": "a", "question": "q"}], "item a is answerable but has no `answer`"),
+        ([{"id": "a", "question": "q", "answer": "x", "answerable": False}], "`answer` and `evidence` must be empty"),
+        ([{"id": "a", "question": "q", "answer": "x", "answerable": "yes"}], "`answerable` must be true or false"),
+        ([{"id": "a", "question": "q", "answer": 65}], "`answer` must be a string or a list of strings"),
+    ],
+)
+def test_bad_lines_name_the_line_and_field(tmp_path, rows, message):
+    path = write_jsonl(tmp_path / "g.jsonl", rows)
+    with pytest.raises(InputError) as err:
+        load_gold(path)
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_duplicate_ids_are_named(tmp_path):
+    rows = [{"id": i, "question": "q", "answer": "x"} for i in ("q1", "q2", "q1", "q3", "q2")]
+    with pytest.raises(InputError, match="duplicate ids: q1, q2$"):
+        load_gold(write_jsonl(tmp_path / "g.jsonl", rows))
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        load_gold(tmp_path / "nope.jsonl")
+    (tmp_path / "empty.jsonl").write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match="has no questions"):
+        load_gold(tmp_path / "empty.jsonl")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("| 問題数 | 65問 |", "問題数65問"),
+        ("**重要** `code` # 見出し", "重要code見出し"),
+        ("６５問 (うち１５問)", "65問(うち15問)"),
+        ("a\tb\nc　d", "abcd"),  # ideographic space too
+    ],
+)
+def test_normalize_evidence(text, expected):
+    assert normalize_evidence(text) == expected
+
+
+def test_evidence_matching_follows_the_design_rule():
+    matcher = EvidenceMatcher(CHUNKS, match_headings=True)
+    assert matcher.chunks_with("問題数 65問") == ["c1"]  # table row: | and spaces ignored
+    assert matcher.chunks_with("**L2正則化**はすべての重みを小さくする") == ["c2"]
+    assert matcher.chunks_with("Amazon SageMaker Canvas") == ["c4"]  # the chunk's own heading, when asked for
+    assert matcher.chunks_with("SageMaker") == ["c4"]
+    assert matcher.chunks_with("ML") == []  # an ancestor heading does not count
+    assert matcher.chunks_with("") == []
+    assert EvidenceMatcher(CHUNKS).chunks_with("Amazon SageMaker Canvas") == []  # the default is the DESIGN rule
+
+
+def test_evidence_problems_name_items_with_a_span_in_no_chunk():
+    items = [
+        GoldItem("ok", "q", ("65問",), ("問題数 65問",)),
+        GoldItem("bad", "q", ("x",), ("問題数 65問", "ノートにない文")),
+        GoldItem("none", "q", ("x",), ()),
+        GoldItem("u", "q", (), (), answerable=False),
+    ]
+    assert evidence_problems(items, CHUNKS) == ["bad", "none"]
