@@ -160,12 +160,19 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return run_ui(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.bench import run_bench
+
+    run_bench(quick=args.quick, out_dir=args.out_dir, sections=args.only.split(",") if args.only else None)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from corpus.chunking import ChunkerSettings
     from index.embedders import DEFAULT_EMBEDDER, embedder_names
     from index.retriever import DEFAULT_RETRIEVER, DEFAULT_SEARCH_K, RetrieverMode
 
-    from assistant.paths import DEFAULT_NOTES_DIR
+    from assistant.paths import DEFAULT_NOTES_DIR, REPO_ROOT
 
     parser = _Parser(prog="python -m assistant", description="A local, offline study assistant over your notes.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -198,8 +205,26 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--resume", action="store_true", help="skip the ids already in the output file")
     add_generation_flags(batch)
     batch.set_defaults(run=cmd_batch)
+
+    from ui import AUTH_ENV, DEFAULT_HOST, DEFAULT_PORT
+
+    ui = commands.add_parser("ui", help="chat with your notes in the browser (Gradio)")
+    ui.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s, this machine only)")
+    ui.add_argument("--port", type=_positive_int, default=DEFAULT_PORT, help="default: %(default)s")
+    ui.add_argument("--auth", action="store_true", help=f"require a login; USER:PASSWORD comes from ${AUTH_ENV}")
+    add_generation_flags(ui)
+    ui.set_defaults(run=cmd_ui)
+
     from eval.cli import add_eval_command
     add_eval_command(commands)
+
+    from assistant.bench import SECTIONS as BENCH_SECTIONS
+
+    bench = commands.add_parser("bench", help="measure speed, memory and scale against baselines; writes docs/benchmarks.md")
+    bench.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
+    bench.add_argument("--out-dir", type=Path, default=REPO_ROOT / "docs", help="where the report goes (default: %(default)s)")
+    bench.add_argument("--only", default=None, help=f"comma-separated sections: {','.join(BENCH_SECTIONS)} (default: all)")
+    bench.set_defaults(run=cmd_bench)
     return parser
 
 
@@ -207,6 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; bad input exits 2 with one line on stderr, never a traceback."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for arg in sys.argv[1:] if argv is None else argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the locale could not decode arrive as lone surrogates
+            print(f"error: the argument {arg!r} is not valid UTF-8 text; check the terminal's encoding", file=sys.stderr)
+            return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
