@@ -102,9 +102,9 @@ class RetrievalParams:
 
 def validate_question(question: str) -> str:
     """The question stripped, or InputError if it is empty or too long."""
-    if not isinstance(question, str) or not question.strip():
+    text = question.replace("\x00", "").strip() if isinstance(question, str) else ""
+    if not text:
         raise InputError("the question is empty; type a question about your notes")
-    text = question.replace("\x00", "").strip()
     if len(text) > MAX_QUESTION_CHARS:
         raise InputError(f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}")
     return text

@@ -81,7 +81,7 @@ def load_gold(path: Path | str) -> list[GoldItem]:
     """The gold items of a JSONL file, in file order; InputError names the line or ids at fault."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
     except FileNotFoundError:
         raise InputError(f"gold file {path} does not exist") from None
     except IsADirectoryError:

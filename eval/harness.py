@@ -122,7 +122,7 @@ def load_answers(path: Path | str, warn: Callable[[str], None] = warn_on_stderr)
     """Batch output JSONL as {id: record}. For an id answered twice (a resumed run) the last line wins."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
     except FileNotFoundError:
         raise InputError(f"answers file {path} does not exist") from None
     except IsADirectoryError:
