@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -34,6 +35,15 @@ def _is_jsonl(path: Path, lines: list[str]) -> bool:
     return path.suffix.lower() in (".jsonl", ".json") or first.lstrip().startswith("{")
 
 
+def _is_unicode_text(text: str) -> bool:
+    """False for strings holding lone surrogates (JSON allows "\\ud800"); they cannot be written back as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_questions(path: Path) -> BatchInput:
     """Questions from JSONL (objects with `id` and `question`) or plain text (one question per line, id = line number)."""
     try:
@@ -44,7 +54,8 @@ def read_questions(path: Path) -> BatchInput:
         raise InputError(f"input file {path} is not UTF-8 (byte {exc.start})") from None
     except OSError as exc:
         raise InputError(f"cannot read input file {path}: {exc.strerror}") from None
-    lines = text.splitlines()
+    # Only "\n" ends a line: str.splitlines() would also split inside a JSON string holding U+2028 or U+0085.
+    lines = text.split("\n")
     questions: list[BatchQuestion] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -64,6 +75,9 @@ def read_questions(path: Path) -> BatchInput:
             qid, question = str(item["id"]).strip(), item["question"]
         else:
             qid, question = f"line-{number}", line
+        if not (_is_unicode_text(qid) and _is_unicode_text(question)):
+            problems.append(f"line {number}: contains a lone surrogate escape (such as \\ud800), which is not a character")
+            continue
         if qid in seen:
             problems.append(f"line {number}: duplicate id {qid!r}")
             continue
@@ -83,7 +97,7 @@ def answered_ids(output: Path) -> set[str]:
             handle.truncate(cut)
         data = data[:cut]
     ids = set()
-    for line in data.decode("utf-8", errors="replace").splitlines():
+    for line in data.decode("utf-8", errors="replace").split("\n"):
         try:
             ids.add(str(json.loads(line)["id"]))
         except (ValueError, KeyError, TypeError):
@@ -99,21 +113,41 @@ def run_batch(input_path: Path, output_path: Path, pipeline: Pipeline, resume: b
     if not batch.questions:
         raise InputError(f"input file {input_path} has no usable questions")
     output_path = Path(output_path)
+    if output_path.is_dir():
+        raise InputError(f"output path {output_path} is a folder; give a file name")
+    if output_path.exists() and output_path.resolve() == Path(input_path).resolve():
+        raise InputError(f"the output file {output_path} is the input file; choose another output file")
     if output_path.exists() and output_path.stat().st_size > 0 and not resume:
         raise InputError(f"output file {output_path} already has answers; pass --resume to continue it, or choose a new file")
-    done = answered_ids(output_path) if resume else set()
-    todo = [q for q in batch.questions if q.id not in done]
-    output_path.parent.mkdir(parents=True, exist_ok=True)
     answered = 0
-    with open(output_path, "a", encoding="utf-8") as out:
+
+    def cannot_write(exc: OSError) -> InputError:
+        return InputError(
+            f"cannot write the output file {output_path}: {exc.strerror or exc}; the {answered} answers written in this run "
+            "are kept, and `--resume` continues after them"
+        )
+
+    try:
+        done = answered_ids(output_path) if resume else set()
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        out = open(output_path, "a", encoding="utf-8")
+    except OSError as exc:
+        raise cannot_write(exc) from None
+    todo = [q for q in batch.questions if q.id not in done]
+    with out:
         for item in tqdm(todo, desc="answering", unit="q", disable=not progress, initial=0):
             try:
                 answer = pipeline.answer(item.question)
             except InputError as exc:
-                print(f"skipped {item.id}: {exc}", file=sys.stderr)
+                tqdm.write(f"skipped {item.id}: {exc}", file=sys.stderr)  # on its own line, not glued to the bar
                 continue
-            out.write(json.dumps(answer.as_record(item.id), ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+            try:
+                out.write(json.dumps(answer.as_record(item.id), ensure_ascii=False) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            except OSError as exc:  # a full disk, say: a torn last line is cut off by the next --resume
+                with contextlib.suppress(OSError):
+                    out.close()
+                raise cannot_write(exc) from None
             answered += 1
     return answered

@@ -12,6 +12,9 @@ HEADING_SEPARATOR = " > "
 SENTENCE_ENDS = "。！？!?"
 SENTENCE_CLOSERS = "」』）)]】"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A longer "heading" line is treated as text: every chunk below a heading carries its path, and a path of a
+# megabyte would be copied into each chunk and each embedding.
+MAX_HEADING_CHARS = 300
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -59,7 +62,7 @@ def split_sections(text: str, title: str) -> list[Section]:
     for number, line in enumerate(lines):
         if _FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence and (match := _HEADING.match(line)):
+        elif not in_fence and len(line) <= MAX_HEADING_CHARS and (match := _HEADING.match(line)):
             headings.append((len(match.group(1)), match.group(2).strip(), number))
     drop_h1 = sum(1 for level, _, _ in headings if level == 1) == 1
     sections: list[Section] = []
@@ -158,15 +161,19 @@ def _pack(units: list[_Piece], max_chars: int) -> list[str]:
 
 
 def _table_pieces(lines: list[str], max_chars: int) -> list[str]:
-    """A table as pieces of whole rows; every piece repeats the header and its separator row."""
+    """A table as pieces of whole rows; every piece repeats the header and its separator row.
+
+    The size limit wins over whole rows: a row too long to fit beside the header is split like a text line, and a
+    header longer than half the limit is not repeated at all (the table is then split like text).
+    """
     has_separator = len(lines) > 1 and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[1]) is not None
     header = lines[:2] if has_separator else lines[:1]
     rows = lines[len(header) :]
     head = "\n".join(header)
-    if not rows:
-        return [head]
-    room = max(max_chars - len(head) - 1, 1)
-    groups = _pack([_Piece("\n", row) for row in rows], room)
+    room = max_chars - len(head) - 1
+    if room < max_chars // 2 or not rows:
+        return _pack([p for line in lines for p in _line_pieces(line, max_chars)], max_chars)
+    groups = _pack([p for row in rows for p in _line_pieces(row, room)], room)
     return [f"{head}\n{group}" for group in groups]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,16 +56,28 @@ def read_document(root: Path, path: Path, max_bytes: int = MAX_FILE_BYTES) -> Do
     """The file as a Document, or Skipped with the reason it can't be used."""
     source = path.relative_to(root).as_posix()
     try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        # The name came from undecodable bytes; it could not be stored in the index or printed as UTF-8.
+        shown = source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return Skipped(shown, "has a file name that is not valid UTF-8; rename it")
+    try:
         real = path.resolve(strict=True)
-    except (OSError, RuntimeError) as exc:
-        return Skipped(source, f"cannot be resolved ({exc.__class__.__name__})")
+    except FileNotFoundError:
+        return Skipped(source, "is a broken symlink or was deleted while indexing")
+    except (OSError, RuntimeError) as exc:  # Python 3.11 reports a symlink loop as RuntimeError
+        return Skipped(source, f"cannot be resolved ({exc.strerror if isinstance(exc, OSError) else 'a symlink loop'})")
     if not real.is_relative_to(root.resolve()):
         return Skipped(source, "is a symlink that points outside the notes folder; not followed")
     try:
-        size = real.stat().st_size
-        if size > max_bytes:
-            return Skipped(source, f"is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB per file")
-        data = real.read_bytes()
+        # O_NONBLOCK: opening a named pipe must not hang; fstat then tells what was actually opened.
+        with open(os.open(real, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return Skipped(source, "is not a regular file (a pipe, socket or device); not read")
+            if info.st_size > max_bytes:
+                return Skipped(source, f"is {info.st_size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB per file")
+            data = handle.read()
     except OSError as exc:
         return Skipped(source, f"cannot be read ({exc.strerror or exc.__class__.__name__})")
     if b"\x00" in data:

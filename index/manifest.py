@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from corpus.errors import InputError
@@ -11,6 +12,8 @@ from corpus.loading import NotesFolder
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+_FIELD_TYPES = {"int": int, "str": str, "dict": dict, "dict[str, str]": dict}
+_GENERATION = re.compile(r"gen-[\w.-]+")
 
 
 class StaleIndexError(InputError):
@@ -34,6 +37,19 @@ class Manifest:
     skipped: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
 
+    def _checked(self) -> "Manifest":
+        """Self, or TypeError/ValueError for a manifest that parses as JSON but is damaged or hand-edited."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), _FIELD_TYPES.get(f.type, object)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"{f.name} is {type(value).__name__}, not {kind.__name__}")
+            if kind is dict and f.name != "chunker" and not all(isinstance(v, str) for v in (*value, *value.values())):
+                raise TypeError(f"{f.name} must map names to strings")
+        # The generation names a folder inside the index; anything else could point reads anywhere on disk.
+        if not _GENERATION.fullmatch(self.generation):
+            raise ValueError(f"generation {self.generation!r} is not a folder of this index")
+        return self
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
 
@@ -41,7 +57,7 @@ class Manifest:
     def from_path(cls, path: Path) -> "Manifest":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
+            return cls(**data)._checked()
         except (OSError, ValueError, TypeError) as exc:
             raise StaleIndexError(
                 f"the index manifest {path} is unreadable ({exc.__class__.__name__}); "

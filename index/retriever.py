@@ -31,6 +31,7 @@ class RetrieverMode(str, Enum):
 DEFAULT_RETRIEVER = RetrieverMode.HYBRID
 DEFAULT_PASSAGES = 3
 DEFAULT_SEARCH_K = 5
+MAX_QUERY_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,19 @@ class Hit:
             "text": self.chunk.text,
             "score": round(self.score, 6),
         }
+
+
+def check_query(query: str) -> None:
+    """InputError for a query no embedder should see: lone surrogates, or so long that embedding it takes minutes.
+
+    The assistant's questions are capped far lower (assistant.config); this guards every other caller, e.g. eval.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(f"the query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("the query holds a lone surrogate (such as \\ud800), which is not a character") from None
 
 
 def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -84,6 +98,7 @@ class Retriever:
         mode = RetrieverMode.parse(mode)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}")
+        check_query(query)
         depth = max(k, FUSION_DEPTH) if mode is RetrieverMode.HYBRID else k
         dense = self.index.dense.search(self.embedder.embed_query(query), depth) if mode is not RetrieverMode.BM25 else []
         lexical = self.index.bm25.search(query, depth) if mode is not RetrieverMode.DENSE else []

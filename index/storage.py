@@ -81,8 +81,12 @@ def file_checksums(folder: Path) -> dict[str, str]:
 @contextlib.contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock so that two writers never interleave in one index folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "w")
+    except OSError as exc:
+        raise InputError(f"cannot use {index_dir} as the index folder: {exc.strerror or exc}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -110,7 +114,7 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense:
         write_text_atomically(index_dir / MANIFEST_NAME, manifest.to_json())
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        if final.exists() and read_manifest(index_dir).generation != generation:
+        if final.exists() and _current_generation(index_dir) != generation:
             shutil.rmtree(final, ignore_errors=True)
         raise InputError(f"cannot write the index in {index_dir}: {exc.strerror or exc}; the previous index is unchanged") from exc
     _remove_old_generations(index_dir, keep=generation)
@@ -121,6 +125,16 @@ def _remove_old_generations(index_dir: Path, keep: str) -> None:
     for path in index_dir.iterdir():
         if path.is_dir() and path.name != keep and (path.name.startswith("gen-") or path.name.startswith(".gen-")):
             shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f".{MANIFEST_NAME}.tmp-"):  # left by a writer killed mid-rename; we hold the lock
+            path.unlink(missing_ok=True)
+
+
+def _current_generation(index_dir: Path) -> str | None:
+    """The generation the manifest points at; None when there is no readable manifest (a first build)."""
+    try:
+        return read_manifest(index_dir).generation
+    except InputError:
+        return None
 
 
 def read_manifest(index_dir: Path) -> Manifest:
@@ -146,7 +160,9 @@ def read_index(index_dir: Path, verify: bool = True) -> StoredIndex:
         if bad:
             raise StaleIndexError(f"the index in {index_dir} is corrupted ({', '.join(bad[:3])} missing or changed); {repair}")
     try:
-        chunks = tuple(Chunk(**json.loads(line)) for line in (folder / CHUNKS_NAME).read_text(encoding="utf-8").splitlines())
+        # Only "\n" ends a record: splitlines() would also split chunk texts holding U+2028 or U+0085.
+        lines = (folder / CHUNKS_NAME).read_text(encoding="utf-8").split("\n")
+        chunks = tuple(Chunk(**json.loads(line)) for line in lines if line)
         dense = FaissStore.load(folder / VECTORS_NAME)
         bm25 = BM25Index.load(folder / BM25_NAME, len(chunks))
     except (OSError, ValueError, TypeError, KeyError) as exc:

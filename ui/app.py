@@ -196,7 +196,7 @@ def launch(demo: gr.Blocks, host: str = DEFAULT_HOST, port: int | None = DEFAULT
             prevent_thread_lock=True, show_error=False,
             allowed_paths=[],  # serve no file beyond Gradio's own assets
             max_file_size="1mb",  # the app takes no uploads
-            ssr_mode=False, mcp_server=False, enable_monitoring=False, pwa=False,
+            ssr_mode=False, run_history=False, mcp_server=False, enable_monitoring=False, pwa=False,
             footer_links=["api"],
             theme=gr.themes.Soft(font=FONTS, font_mono=MONO_FONTS), css=CSS,
         )
