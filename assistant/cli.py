@@ -94,6 +94,8 @@ def add_generation_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default=None, help="llamacpp (default), transformers or openai")
     parser.add_argument("--model", default=None, help="GGUF path (llamacpp), model id or path (transformers), model name (openai)")
     parser.add_argument("--base-url", default=None, help="OpenAI-compatible server URL for --backend openai, e.g. http://127.0.0.1:11434/v1")
+    parser.add_argument("--no-grounding", dest="grounding", action="store_false",
+                        help="let the model write the answer freely instead of copying a span of the notes (for larger models)")
     _add_index_dir(parser)
 
 
@@ -117,7 +119,8 @@ def pipeline_from_args(args: argparse.Namespace):
     from assistant.pipeline import create_pipeline
 
     generation, retrieval = settings_from_args(args)
-    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval)
+    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval,
+                           grounding=getattr(args, "grounding", True))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

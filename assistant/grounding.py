@@ -45,8 +45,11 @@ def units(text: str) -> list[str]:
     return found
 
 
-def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3) -> tuple[Support, ...]:
-    """The sentences of `hits` that share the most of the answer's character bigrams, best first."""
+def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3, prefer: str | None = None) -> tuple[Support, ...]:
+    """The sentences of `hits` that share the most of the answer's character bigrams, best first.
+
+    Among equally good sentences, `prefer` (the sentence the answer was copied from) comes first, then retrieval rank.
+    """
     wanted = bigrams(answer)
     if not wanted:
         return ()
@@ -56,7 +59,7 @@ def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3) -> tu
             overlap = len(wanted & bigrams(sentence)) / len(wanted)
             if overlap > 0:
                 scored.append(Support(hit.chunk.id, hit.rank, sentence, round(overlap, 4)))
-    scored.sort(key=lambda s: (-s.overlap, s.rank))
+    scored.sort(key=lambda s: (-s.overlap, s.sentence != prefer, s.rank))
     return tuple(scored[:limit])
 
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.retriever import Hit, Retriever
 
+from assistant.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
+from assistant.answering import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
 from assistant.generators.base import Generator
 from assistant.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
 from assistant.language import abstention_text
-from assistant.prompt import build_prompt
-
-# Tuned on eval/gold/dev.jsonl: below this best dense cosine similarity the notes rarely hold the answer.
-ABSTAIN_BELOW = 0.80
-# Stop pieces that a base model produces when it starts a new turn or a new passage.
-DEFAULT_STOPS = ("\n", "質問:", "Question:", "<資料>", "<data>")
+from assistant.lexical import NotesVocabulary
+from assistant.selection import Evidence, EvidenceSelector
 
 
 @dataclass(frozen=True)
@@ -54,6 +52,7 @@ class Answer:
     params: dict = field(default_factory=dict)
     support: tuple[Support, ...] = ()
     groundedness: float | None = None
+    abstain_reason: str | None = None
 
     @property
     def grounded(self) -> bool | None:
@@ -73,6 +72,7 @@ class Answer:
             grounded=self.grounded,
             groundedness=self.groundedness,
             support=[{"chunk_id": s.chunk_id, "rank": s.rank, "sentence": s.sentence, "overlap": s.overlap} for s in self.support],
+            abstain_reason=self.abstain_reason,
         )
         return record
 
@@ -93,7 +93,12 @@ def best_similarity(hits: tuple[Hit, ...]) -> float:
 
 
 class Pipeline:
-    """Retriever + generator with default settings; each call may override them."""
+    """Retriever + generator with default settings; each call may override them.
+
+    With `grounding` (the default) the answer is copied from the best sentence of the retrieved chunks under a
+    span constraint; without it the model writes freely from the passages. `abstain_below` is the similarity
+    floor of the abstention rule; 0 switches abstention off altogether.
+    """
 
     def __init__(
         self,
@@ -102,12 +107,31 @@ class Pipeline:
         generation: GenerationParams = DEFAULT_GENERATION,
         retrieval: RetrievalParams = RetrievalParams(),
         abstain_below: float = ABSTAIN_BELOW,
+        grounding: bool = True,
+        abstention: AbstentionRule = DEFAULT_RULE,
     ) -> None:
         self.retriever = retriever
         self.generator = generator
         self.generation = generation
         self.retrieval = retrieval
         self.abstain_below = abstain_below
+        self.grounding = grounding
+        self.abstention = abstention
+        self._selector: EvidenceSelector | None = None
+
+    @property
+    def selector(self) -> EvidenceSelector:
+        """Built on first use: it reads the whole index once for word weights."""
+        if self._selector is None:
+            vocabulary = NotesVocabulary.build(self.retriever.index.chunks)
+            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary)
+        return self._selector
+
+    def with_generation(self, generation: GenerationParams) -> "Pipeline":
+        """The same retriever, model and answer settings with other generation defaults (for sweeps)."""
+        other = Pipeline(self.retriever, self.generator, generation, self.retrieval, self.abstain_below, self.grounding, self.abstention)
+        other._selector = self._selector
+        return other
 
     def retrieve(self, question: str, retrieval: RetrievalParams) -> tuple[Hit, ...]:
         hits = self.retriever.search(question, retrieval.passages, retrieval.retriever)
@@ -135,35 +159,51 @@ class Pipeline:
         assert stream.answer is not None
         return stream.answer
 
+    def _abstention_reason(self, question: str, hits: tuple[Hit, ...], evidence: Evidence | None) -> str | None:
+        if self.abstain_below <= 0:
+            return None if hits else "nothing retrieved"
+        rule = replace(self.abstention, similarity_floor=self.abstain_below)
+        return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, rule)
+
     def _run(self, question: str, generation: GenerationParams, retrieval: RetrievalParams):
         started = time.perf_counter()
         hits = self.retrieve(question, retrieval)
+        ranked = self.selector.select(question, hits) if hits else ()
+        evidence = ranked[0] if ranked else None
         retrieval_ms = (time.perf_counter() - started) * 1000
-        params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value, "backend": self.generator.name}
-        if not hits or best_similarity(hits) < self.abstain_below:
+        params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value,
+                  "backend": self.generator.name, "grounding": self.grounding}
+        reason = self._abstention_reason(question, hits, evidence)
+        if reason is not None:
             text = abstention_text(question)
             yield text
-            return Answer(question, text, hits, True, Timings(retrieval_ms, None, 0.0, 0), params)
-        prompt = build_prompt(question, [h.chunk.text for h in hits])
-        run = generation.with_overrides(stop=tuple(dict.fromkeys((*generation.stop, *DEFAULT_STOPS))))
+            return Answer(question, text, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason)
+        plan = self._plan(question, hits, evidence, generation)
         gen_started = time.perf_counter()
         first_token_ms = None
         pieces: list[str] = []
-        for piece in self.generator.stream(prompt, run):
+        for piece in answer_pieces(self.generator.stream(plan.prompt, plan.params, plan.constraint), plan):
             if first_token_ms is None:
                 first_token_ms = (time.perf_counter() - gen_started) * 1000
             pieces.append(piece)
             yield piece
         generation_ms = (time.perf_counter() - gen_started) * 1000
         text = "".join(pieces).strip()
-        abstained = not text or text == abstention_text(question)
-        if not text:
+        new_tokens = getattr(self.generator, "last_usage", {}).get("new_tokens") or len(pieces)
+        timings = Timings(retrieval_ms, first_token_ms, generation_ms, new_tokens)
+        if not text or text == abstention_text(question):
             text = abstention_text(question)
-            yield text
-        timings = Timings(retrieval_ms, first_token_ms, generation_ms, len(pieces))
-        if abstained:
-            return Answer(question, text, hits, True, timings, params)
-        return Answer(question, text, hits, False, timings, params, supporting_sentences(text, hits), groundedness(text, hits))
+            if not pieces:
+                yield text
+            return Answer(question, text, hits, True, timings, params, abstain_reason="the model gave no answer")
+        prefer = evidence.sentence if evidence is not None else None
+        return Answer(question, text, hits, False, timings, params, supporting_sentences(text, hits, prefer=prefer),
+                      groundedness(text, hits))
+
+    def _plan(self, question: str, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:
+        if self.grounding and evidence is not None:
+            return grounded_plan(question, evidence, generation)
+        return free_plan(question, [h.chunk.text for h in hits], generation)
 
 
 def create_pipeline(
@@ -173,11 +213,15 @@ def create_pipeline(
     base_url: str | None = None,
     generation: GenerationParams = DEFAULT_GENERATION,
     retrieval: RetrievalParams = RetrievalParams(),
+    grounding: bool = True,
 ) -> Pipeline:
-    """A pipeline over `index_dir` with the chosen backend (default: the bundled Gemma on llama.cpp)."""
+    """A pipeline over `index_dir` with the chosen backend (default: the bundled Gemma on llama.cpp).
+
+    `grounding=False` lets the model write freely instead of copying from the notes (worth it with a larger model).
+    """
     from assistant.generators.registry import DEFAULT_BACKEND, make_generator
     from assistant.retrieval import open_retriever
 
     retriever = open_retriever(index_dir)
     generator = make_generator(backend or DEFAULT_BACKEND, model, base_url)
-    return Pipeline(retriever, generator, generation, retrieval)
+    return Pipeline(retriever, generator, generation, retrieval, grounding=grounding)

@@ -67,11 +67,14 @@ def create_answer_pipeline(args: argparse.Namespace):
     """The assistant's pipeline with the flags' backend, model and settings (loads the model once)."""
     _, create_pipeline = _batch_api()
     generation, retrieval = _settings(args)
-    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval)
+    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval,
+                           grounding=getattr(args, "grounding", True))
 
 
 def with_generation(pipeline, params: GenerationParams):
     """The same retriever and loaded model with other generation settings (for sweeps)."""
+    if hasattr(pipeline, "with_generation"):  # keeps the pipeline's answer settings (grounding, abstention)
+        return pipeline.with_generation(params)
     return type(pipeline)(pipeline.retriever, pipeline.generator, params, pipeline.retrieval)
 
 

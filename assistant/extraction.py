@@ -1,0 +1,191 @@
+"""Answer candidates inside an evidence sentence: the stretches that the question's own words do not cover."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from assistant.lexical import asked_counter, asks_for_number, has_counted_number
+
+# Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
+MIN_SHARED_CHARS = 2
+# A shared stretch of only hiragana must be at least this long to count (okurigana and particles recur everywhere).
+MIN_SHARED_KANA = 3
+_WORD_CHAR = re.compile(r"[a-z0-9]")
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_SYMBOLS = re.compile(r"[\W_]+")
+# Where a candidate ends: sentence and clause punctuation, brackets, table cells, <br> and list dots.
+_BREAKS_KEPT = re.compile(r"(<br>|[。、|：:「」『』（）()<>・]|\s{2,})")
+# Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
+_LEADING = re.compile(r"^(?:[はがをにでともへやの、。・:：\s|()（）「」『』\-※>=]|による|よる)+")
+_TRAILING = re.compile(r"(?:[はがをにでともへやの、。・:：\s|(（「『\-※=]|なので|ので|ため|による|によって|として|など|あたり)+$")
+# Items of an enumeration (Recall、Precision、Accuracy): names that stay together as one candidate.
+_LIST_ITEM = re.compile(r"[A-Za-z0-9\u30a1-\u30fa\u30fc][A-Za-z0-9\u30a1-\u30fa\u30fc\-. ]{0,30}")
+_LIST_SEPARATORS = ("、", "・", ",")
+# A one-character stretch (「表」 from 「(表)」) is an aside, tried after longer ones.
+MIN_CANDIDATE_CHARS = 2
+# A stretch that ends like this states a condition (「ファイル出力する場合」), which rarely answers a question.
+_CONDITION_ENDS = ("場合", "とき", "時には")
+# Characters that make up words (not particles): a question word glued to one of these belongs to the answer.
+_CONTENT_CHAR = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fcA-Za-z0-9%％]")
+_ASCII_WORD_CHAR = re.compile(r"[A-Za-z0-9]")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
+
+
+def plain_sentence(sentence: str) -> str:
+    """A table row as its cells joined by spaces, a list item without its marker; other sentences unchanged."""
+    text = sentence.strip()
+    if text.startswith("|"):
+        return " ".join(cell.strip() for cell in text.strip("|").split("|") if cell.strip())
+    return _LIST_MARKER.sub("", text)
+
+
+def _fold(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).lower()[:1]
+
+
+def _folded(text: str) -> tuple[str, list[int], frozenset[int]]:
+    """`text` NFKC lower-cased without whitespace; each kept char's index in `text`; where whitespace was dropped."""
+    chars, positions, breaks = [], [], set()
+    for i, char in enumerate(text):
+        if char.isspace():
+            breaks.add(len(chars))
+            continue
+        chars.append(_fold(char))
+        positions.append(i)
+    return "".join(chars), positions, frozenset(breaks)
+
+
+def _is_whole_word(haystack: str, start: int, end: int, breaks: frozenset[int]) -> bool:
+    """An ASCII match must not cut a longer ASCII word (「ML」 inside 「MLflow」); dropped spaces still separate words."""
+    before = start > 0 and start not in breaks and _WORD_CHAR.match(haystack[start - 1]) and _WORD_CHAR.match(haystack[start])
+    after = (end < len(haystack) and end not in breaks
+             and _WORD_CHAR.match(haystack[end]) and _WORD_CHAR.match(haystack[end - 1]))
+    return not (before or after)
+
+
+class _Question:
+    """The question folded once, for repeated substring look-ups."""
+
+    def __init__(self, question: str) -> None:
+        self.text, _, self.breaks = _folded(question)
+
+    def shares(self, piece: str) -> bool:
+        if len(piece) < MIN_SHARED_CHARS or (_HIRAGANA.fullmatch(piece) and len(piece) < MIN_SHARED_KANA):
+            return False
+        start = self.text.find(piece)
+        while start >= 0:
+            if _is_whole_word(self.text, start, start + len(piece), self.breaks):
+                return True
+            start = self.text.find(piece, start + 1)
+        return False
+
+
+def covered_by_question(question: str, text: str) -> list[bool]:
+    """For each character of `text`: is it part of a stretch that the question also contains?
+
+    Greedy longest match, left to right, on NFKC lower-cased text without whitespace.
+    """
+    asked = _Question(question)
+    folded, positions, breaks = _folded(text)
+    covered = [False] * len(text)
+    i = 0
+    while i < len(folded):
+        length = next(
+            (n for n in range(len(folded) - i, MIN_SHARED_CHARS - 1, -1)
+             if _is_whole_word(folded, i, i + n, breaks) and asked.shares(folded[i : i + n])),
+            0,
+        )
+        for k in range(i, i + length):
+            covered[positions[k]] = True
+        i += length or 1
+    return covered
+
+
+def _release_glued(text: str, covered: list[bool]) -> list[bool]:
+    """Uncover question words glued to uncovered word characters: 「モデル」 in 「モデル最適化」, 「AWS」 in 「AWS Skill Builder」.
+
+    Such a word modifies or names the answer rather than restating the question. ASCII words count as glued
+    across one space; other scripts only when they touch.
+    """
+    released = list(covered)
+    n = len(text)
+    i = 0
+    while i < n:
+        if not covered[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and covered[j]:
+            j += 1
+        if _CONTENT_CHAR.match(text[i]) and _CONTENT_CHAR.match(text[j - 1]) and (
+            _glued(text, covered, i - 1, i, -1) or _glued(text, covered, j, j - 1, 1)
+        ):
+            released[i:j] = [False] * (j - i)
+        i = j
+    return released
+
+
+def _glued(text: str, covered: list[bool], k: int, edge: int, step: int) -> bool:
+    """Is the uncovered char next to `edge` (at k, or past one space for ASCII) a word character?"""
+    if 0 <= k < len(text) and text[k] == " " and _ASCII_WORD_CHAR.match(text[edge]):
+        k += step
+        return 0 <= k < len(text) and not covered[k] and bool(_ASCII_WORD_CHAR.match(text[k]))
+    return 0 <= k < len(text) and not covered[k] and bool(_CONTENT_CHAR.match(text[k]))
+
+
+def _trimmed(piece: str) -> str:
+    return _TRAILING.sub("", _LEADING.sub("", piece)).strip()
+
+
+def answer_candidates(question: str, sentence: str) -> tuple[str, ...]:
+    """The stretches of `sentence` outside the question's words, cut at punctuation, best guess first.
+
+    Document order, except that a question asking for an amount puts stretches with a number first
+    (and, among them, those with the asked-for unit). Empty when the sentence only repeats the question.
+    """
+    stretches: list[str] = []
+    for text in _cells(sentence):  # a table row's cells never run into each other
+        covered = _release_glued(text, covered_by_question(question, text))
+        current: list[str] = []
+        for char, is_covered in zip(text, covered):
+            if is_covered:
+                stretches.append("".join(current))
+                current = []
+            else:
+                current.append(char)
+        stretches.append("".join(current))
+    found = []
+    for stretch in stretches:
+        for piece in _pieces(stretch):
+            piece = _trimmed(piece)
+            if piece and not _HIRAGANA.fullmatch(piece) and not _SYMBOLS.fullmatch(piece):
+                found.append(piece)
+    found = list(dict.fromkeys(found))
+    counter = asked_counter(question)
+    wants_number = asks_for_number(question) or counter is not None
+    found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
+                              bool(counter) and not has_counted_number(p, counter),
+                              p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS))
+    return tuple(found)
+
+
+def _cells(sentence: str) -> list[str]:
+    text = sentence.strip()
+    if text.startswith("|"):
+        return [cell.strip() for cell in text.strip("|").split("|") if cell.strip()]
+    return [plain_sentence(text)]
+
+
+def _pieces(stretch: str) -> list[str]:
+    """The stretch cut at punctuation, except that enumerated names stay one piece (「Recall、Precision」)."""
+    parts = _BREAKS_KEPT.split(stretch)
+    pieces: list[str] = [parts[0]]
+    for separator, part in zip(parts[1::2], parts[2::2]):
+        previous = _trimmed(pieces[-1])
+        last_item = re.split("|".join(_LIST_SEPARATORS), previous)[-1]
+        if separator in _LIST_SEPARATORS and _LIST_ITEM.fullmatch(last_item) and _LIST_ITEM.match(_trimmed(part)):
+            pieces[-1] = previous + separator + part
+        else:
+            pieces.append(part)
+    return pieces

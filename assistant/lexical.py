@@ -1,0 +1,174 @@
+"""Word-level evidence about a question: its content words, their weight in the notes, and what it asks for."""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+import unicodedata
+from dataclasses import dataclass
+
+from corpus.chunking import Chunk
+from index.tokenize import word_tokens
+
+from assistant.grounding import normalise, units
+
+# Interrogatives and light verbs: every question has them, so they say nothing about where the answer is.
+QUESTION_WORDS = frozenset(
+    "何 なに なん どう どれ どの どこ どんな いつ なぜ 誰 ある いる する なる できる でき ます です か くらい ぐらい "
+    "what which who whom when where why how is are was were do does did the a an of to in on for and or be by with".split()
+)
+_PUNCTUATION = re.compile(r"[\W_]+")
+_HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
+# A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
+_DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
+# Questions that ask for an amount, a count, a time or a date: their answer holds a number.
+_ASKS_NUMBER = re.compile(
+    r"何\s*[問分点年月日回個人時歳割倍％%]|何か[国月]|何パーセント|いくつ|いくら|どれ(くらい|ほど|だけ)|どの(くらい|程度)|いつ|何時間|"
+    r"(時間|期間|回数|割合|件数|点数|金額|料金|スコア)は?\s*[?？]?$|"
+    r"\bhow (many|long|much|old)\b|\bwhat percentage\b|\bwhen\b|\bwhat (score|year|date)\b",
+    re.IGNORECASE,
+)
+
+
+@functools.cache
+def _tagger():
+    import fugashi
+
+    return fugashi.Tagger()
+
+
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """(surface, part of speech) for each word of the NFKC-normalised text (MeCab with UniDic)."""
+    return [(w.surface, w.feature.pos1) for w in _tagger()(unicodedata.normalize("NFKC", text))]
+
+
+def word_boundaries(text: str) -> frozenset[int]:
+    """The character offsets in `text` where a word starts or ends (0 and len(text) included)."""
+    bounds, position = {0, len(text)}, 0
+    for word in _tagger()(text):
+        start = text.find(word.surface, position)
+        if start < 0:
+            continue
+        position = start + len(word.surface)
+        bounds.update((start, position))
+    return frozenset(bounds)
+
+
+def content_words(question: str) -> list[str]:
+    """The question's words that can point at the answer, in order, without repeats."""
+    return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not _PUNCTUATION.fullmatch(w)]
+
+
+# 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
+_COUNTER = re.compile(r"何\s*(か[\u4e00-\u9fff]|[\u4e00-\u9fff\u30a1-\u30fa%])")
+
+
+def asks_for_number(question: str) -> bool:
+    return bool(_ASKS_NUMBER.search(question))
+
+
+# English questions about Japanese notes: the Japanese unit that "how many X" / "in X" counts in.
+_ENGLISH_COUNTERS = {"questions": "問", "minutes": "分", "hours": "時間", "points": "点", "years": "年", "days": "日",
+                     "months": "か月", "times": "回", "percent": "%"}
+_ENGLISH_COUNTER = re.compile(r"\bhow many (\w+)|\bin (\w+)\s*\??$", re.IGNORECASE)
+
+
+def asked_counter(question: str) -> str | None:
+    """The unit a question counts in (分 for 何分 or "in minutes", か国 for 何か国語), or None."""
+    match = _COUNTER.search(unicodedata.normalize("NFKC", question))
+    if match:
+        return match.group(1)
+    english = _ENGLISH_COUNTER.search(question)
+    return _ENGLISH_COUNTERS.get((english.group(1) or english.group(2)).lower()) if english else None
+
+
+def has_counted_number(text: str, counter: str) -> bool:
+    """True when `text` has a number followed by `counter` (90分, 3か国)."""
+    return bool(re.search(r"\d\s*" + re.escape(counter), unicodedata.normalize("NFKC", text)))
+
+
+def matches_counter(question: str, text: str) -> bool:
+    """False only when the question counts in a unit and `text` has no number in that unit."""
+    counter = asked_counter(question)
+    return counter is None or has_counted_number(text, counter)
+
+
+def has_new_number(question: str, text: str) -> bool:
+    """True when `text` holds a number that the question does not already mention."""
+    asked = set(_DIGITS.findall(normalise(question)))
+    return any(n not in asked for n in _DIGITS.findall(normalise(text)))
+
+
+def novelty(question: str, text: str) -> int:
+    """How many characters of `text` carry content the question does not already have.
+
+    A sentence made only of the question's own words (a heading echo, "(MLA-C01)") cannot hold the answer.
+    """
+    asked = {normalise(w) for w in word_tokens(question)}
+    count = 0
+    for word in word_tokens(text):
+        word = normalise(word)
+        if word in asked or not word or _PUNCTUATION.fullmatch(word) or _HIRAGANA_ONLY.fullmatch(word):
+            continue
+        count += len(word)
+    return count
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Inverse document frequencies of words over the sentences of the notes."""
+
+    document_frequency: dict[str, int]
+    documents: int
+
+    @classmethod
+    def build(cls, texts: Iterable[str]) -> "Lexicon":
+        frequency: Counter[str] = Counter()
+        count = 0
+        for text in texts:
+            frequency.update({normalise(w) for w in word_tokens(text)})
+            count += 1
+        return cls(dict(frequency), count)
+
+    def idf(self, word: str) -> float:
+        """Smoothed IDF; a word absent from the notes gets the largest weight."""
+        return math.log((self.documents + 1) / (self.document_frequency.get(normalise(word), 0) + 0.5))
+
+    def coverage(self, words: Iterable[str], text: str) -> float:
+        """The IDF-weighted share of `words` found in `text` (substring match on normalised text)."""
+        words = list(words)
+        total = sum(self.idf(w) for w in words)
+        if not total:
+            return 0.0
+        haystack = normalise(text)
+        return sum(self.idf(w) for w in words if normalise(w) in haystack) / total
+
+
+@dataclass(frozen=True)
+class NotesVocabulary:
+    """What the notes talk about: word weights, the whole text, and each note's opening (its name and first chunks)."""
+
+    lexicon: Lexicon
+    text: str
+    leads: dict[str, str]
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], lead_chunks: int = 2) -> "NotesVocabulary":
+        chunks = list(chunks)
+        sentences = [f"{c.heading_path} {s}" for c in chunks for s in units(c.text)]
+        leads: dict[str, list[str]] = {}
+        for chunk in chunks:
+            opening = leads.setdefault(chunk.source, [chunk.source.rsplit(".", 1)[0]])
+            if len(opening) <= lead_chunks:
+                opening.append(f"{chunk.heading_path} {chunk.text}")
+        return cls(
+            Lexicon.build(sentences),
+            normalise(" ".join(f"{c.heading_path} {c.text}" for c in chunks)),
+            {source: normalise(" ".join(parts)) for source, parts in leads.items()},
+        )
+
+    def mentions(self, term: str) -> bool:
+        return normalise(term) in self.text

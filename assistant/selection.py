@@ -1,0 +1,118 @@
+"""Evidence narrowing: the sentences, table rows and list items of the retrieved chunks, best first for a question."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.chunking import Chunk
+from index.embedders import Embedder
+from index.retriever import Hit
+
+from assistant.grounding import units
+from assistant.lexical import NotesVocabulary, asks_for_number, content_words, has_new_number, matches_counter, novelty
+
+# A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
+MIN_NOVELTY = 2
+# Web page furniture copied along with the notes (dates of posting, emoji codes, link captions): never an answer.
+PAGE_DEBRIS = re.compile(r"^\s*(Last updated|Posted at|Updated at)\b|^\s*\S{0,12}(引用元|出典)\s*[:：]?\s*$|^\s*:[a-z_]+:\s*$", re.IGNORECASE)
+# Sentences that address the assistant rather than record knowledge: notes are data, so these are never evidence.
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard)\b.{0,30}\binstructions?\b|\bsystem\s*:|\bfrom now on\b|\b(reply|answer)\b.{0,40}\bwith\b"
+    r"|指示.{0,15}無視|無視して|システム(への)?(命令|プロンプト)|と(だけ)?(答え|回答し)て|以後の回答",
+    re.IGNORECASE,
+)
+_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class SelectionWeights:
+    """How the evidence score mixes its signals. Tuned on eval/gold/dev.jsonl (sentence hit rate 57/71)."""
+
+    similarity: float = 1.0  # dense cosine, question vs. "heading path: sentence"
+    coverage: float = 0.1  # IDF-weighted share of the question's content words in heading + sentence
+    rank: float = 0.01  # per retrieval rank below the first
+    number: float = 0.05  # the question asks for an amount and the sentence has a new number
+    counter: float = 0.1  # ... and that number carries the asked-for unit (何分 → 90分)
+    echo: float = 1.0  # penalty: the sentence adds nothing to the question's own words, or is page debris
+    instruction: float = 2.0  # penalty: the sentence gives orders instead of facts (prompt injection)
+
+
+DEFAULT_WEIGHTS = SelectionWeights()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sentence of a retrieved chunk, scored as the place where the answer is."""
+
+    chunk: Chunk
+    rank: int
+    sentence: str
+    similarity: float
+    coverage: float
+    score: float
+
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def heading_path(self) -> str:
+        return self.chunk.heading_path
+
+
+def embedding_text(heading_path: str, sentence: str) -> str:
+    # The heading gives short rows ("| 試験時間 | 90分 |") the topic that the sentence alone lacks.
+    return f"{heading_path}: {sentence}" if heading_path else sentence
+
+
+class EvidenceSelector:
+    """Scores the sentences of retrieved chunks; sentence vectors are cached, since chunks recur across questions."""
+
+    def __init__(self, embedder: Embedder, vocabulary: NotesVocabulary, weights: SelectionWeights = DEFAULT_WEIGHTS) -> None:
+        self.embedder = embedder
+        self.vocabulary = vocabulary
+        self.weights = weights
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed_passages(missing)):
+                self._vectors[text] = np.asarray(vector, dtype=np.float32)
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > _CACHE_SIZE:
+            self._vectors.popitem(last=False)
+        return [self._vectors[t] for t in texts]
+
+    def select(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, ...]:
+        """Every sentence of `hits`, best first."""
+        found = [(hit, sentence) for hit in hits for sentence in units(hit.chunk.text)]
+        if not found:
+            return ()
+        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        vectors = self._embed([embedding_text(h.chunk.heading_path, s) for h, s in found])
+        words = content_words(question)
+        wants_number = asks_for_number(question)
+        w = self.weights
+        scored = []
+        for (hit, sentence), vector in zip(found, vectors):
+            similarity = float(vector @ query)
+            coverage = self.vocabulary.lexicon.coverage(words, f"{hit.chunk.heading_path} {sentence}")
+            score = w.similarity * similarity + w.coverage * coverage - w.rank * (hit.rank - 1)
+            if novelty(question, sentence) < MIN_NOVELTY:
+                score -= w.echo
+            if INSTRUCTION_LIKE.search(sentence):
+                score -= w.instruction
+            if PAGE_DEBRIS.search(sentence):
+                score -= w.echo
+            if wants_number and has_new_number(question, sentence):
+                score += w.number + (w.counter if matches_counter(question, sentence) else 0.0)
+            scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
+        scored.sort(key=lambda e: (-e.score, e.rank))
+        return tuple(scored)
