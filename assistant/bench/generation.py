@@ -1,0 +1,309 @@
+"""Generation speed: our llama.cpp backend against the raw xllamacpp call, transformers variants, and the whole RAG answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.bench.common import failure_reason, median, ratio, real_corpus, say, skipped
+
+MAX_NEW_TOKENS = 64
+PROMPT_TOKENS = 300
+# Each variant loads its own model in a fresh process; torch.compile on 2 cores may take minutes.
+VARIANT_TIMEOUT_S = 900
+TRANSFORMERS_VARIANTS = ("fp32", "bf16", "int8-dynamic", "static-cache", "compile")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed generation."""
+
+    ttft_s: float
+    total_s: float
+    new_tokens: int
+    decode_s: float  # first piece to last piece
+
+    @property
+    def tokens_per_s(self) -> float:
+        """End-to-end: new tokens over the whole call, prompt reading included."""
+        return self.new_tokens / self.total_s if self.total_s > 0 else float("nan")
+
+    @property
+    def decode_tokens_per_s(self) -> float:
+        """Decoding only: tokens after the first over the time after the first."""
+        return (self.new_tokens - 1) / self.decode_s if self.decode_s > 0 and self.new_tokens > 1 else float("nan")
+
+
+def summarise(runs: list[Run]) -> dict[str, Any]:
+    return {
+        "runs": len(runs),
+        "ttft_ms": median([r.ttft_s * 1000 for r in runs]),
+        "total_ms": median([r.total_s * 1000 for r in runs]),
+        "new_tokens": median([r.new_tokens for r in runs]),
+        "tokens_per_s": median([r.tokens_per_s for r in runs]),
+        "decode_tokens_per_s": median([r.decode_tokens_per_s for r in runs]),
+    }
+
+
+def bench_prompt(passage_count: int) -> str:
+    """The app's real prompt over the first `passage_count` chunks of the notes."""
+    from assistant.prompt import build_prompt
+
+    corpus = real_corpus()
+    return build_prompt(corpus.questions[0], corpus.texts[:passage_count])
+
+
+def _params():
+    from assistant.config import DEFAULT_GENERATION
+
+    return DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=MAX_NEW_TOKENS)
+
+
+def _unique(prompt: str, run: int) -> str:
+    # A different first line each run defeats llama.cpp's prompt cache, so every run reads the whole prompt.
+    return f"({run})\n{prompt}"
+
+
+def time_stream(pieces, usage: dict | None = None) -> Run:
+    """Time an iterator of text pieces; `usage` (filled while iterating) may give the exact token count."""
+    started = time.perf_counter()
+    first = last = None
+    count = 0
+    for piece in pieces:
+        if piece:
+            last = time.perf_counter()
+            first = first or last
+            count += 1
+    ended = time.perf_counter()
+    tokens = (usage or {}).get("new_tokens") or count
+    first, last = first or ended, last or ended
+    return Run(first - started, ended - started, int(tokens), last - first)
+
+
+def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
+    """The baseline: xllamacpp's Server.handle_completions called directly, timed in its callback."""
+    marks: dict[str, Any] = {"first": None, "last": None, "pieces": 0, "tokens": None}
+
+    def on_chunk(chunk: dict[str, Any]) -> bool:
+        now = time.perf_counter()
+        for choice in chunk.get("choices", ()):
+            if choice.get("text"):
+                marks["first"] = marks["first"] or now
+                marks["last"] = now
+                marks["pieces"] += 1
+        if "usage" in chunk:
+            marks["tokens"] = chunk["usage"].get("completion_tokens")
+        return False
+
+    started = time.perf_counter()
+    server.handle_completions(body, on_chunk)
+    ended = time.perf_counter()
+    first, last = marks["first"] or ended, marks["last"] or ended
+    return Run(first - started, ended - started, int(marks["tokens"] or marks["pieces"]), last - first)
+
+
+def llamacpp_overhead(reps: int) -> dict[str, Any]:
+    """Our LlamaCppGenerator vs the raw binding on one model instance, same request body, runs interleaved."""
+    from assistant.generators.llamacpp import llamacpp_request
+    from assistant.generators.registry import make_generator
+
+    load_s, generator = _timed(lambda: make_generator("llamacpp"))
+    server = generator._server  # the same loaded model, so only our wrapper differs
+    params = _params()
+    # Grow the prompt until it is about PROMPT_TOKENS long (these calls also warm the model up).
+    passages, prompt_tokens = 1, 0
+    while True:
+        prompt = bench_prompt(passages)
+        probe = llamacpp_request(prompt, params.with_overrides(max_new_tokens=1), n_ctx=generator.n_ctx)
+        prompt_tokens = _prompt_tokens(server, probe)
+        if prompt_tokens >= PROMPT_TOKENS or passages >= len(real_corpus().texts):
+            break
+        passages += 1
+    ours: list[Run] = []
+    raw: list[Run] = []
+    for rep in range(reps + 1):  # the first pair warms up
+        body = llamacpp_request(_unique(prompt, 2 * rep), params, n_ctx=generator.n_ctx)
+        raw_run = raw_llamacpp_run(server, body)
+        pieces = generator.stream(_unique(prompt, 2 * rep + 1), params)
+        our_run = time_stream(pieces, generator.last_usage)
+        if rep:
+            raw.append(raw_run)
+            ours.append(our_run)
+    generator.close()
+    ours_s, raw_s = summarise(ours), summarise(raw)
+    return {
+        "model": "Gemma-3-270M Q4_K_M (bundled)",
+        "threads": generator.n_threads,
+        "prompt_tokens": prompt_tokens,
+        "passages": passages,
+        "max_new_tokens": MAX_NEW_TOKENS,
+        "load_s": load_s,
+        "ours": ours_s,
+        "raw": raw_s,
+        "overhead_total_pct": _pct(ours_s["total_ms"], raw_s["total_ms"]),
+        "overhead_ttft_pct": _pct(ours_s["ttft_ms"], raw_s["ttft_ms"]),
+        "overhead_tokens_per_s_pct": _pct(raw_s["tokens_per_s"], ours_s["tokens_per_s"]),
+    }
+
+
+def _prompt_tokens(server: Any, body: dict[str, Any]) -> int:
+    usage: dict[str, Any] = {}
+
+    def on_chunk(chunk: dict[str, Any]) -> bool:
+        usage.update(chunk.get("usage") or {})
+        return False
+
+    server.handle_completions(body, on_chunk)
+    return int(usage.get("prompt_tokens") or 0)
+
+
+def _pct(ours: float | None, base: float | None) -> float | None:
+    r = ratio(ours, base)
+    return None if r is None else (r - 1) * 100
+
+
+def _timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+# --- transformers variants, each in its own process -----------------------------------------------------------
+
+
+def _apply_variant(generator: Any, variant: str) -> None:
+    import torch
+
+    model = generator.model
+    if variant == "fp32":
+        return
+    if variant == "bf16":
+        generator.model = model.to(torch.bfloat16)
+    elif variant == "int8-dynamic":
+        from torch.ao.quantization import quantize_dynamic
+
+        generator.model = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    elif variant == "static-cache":
+        model.generation_config.cache_implementation = "static"
+    elif variant == "compile":
+        model.generation_config.cache_implementation = "static"
+        model.forward = torch.compile(model.forward, dynamic=False)
+    else:
+        raise ValueError(f"unknown variant {variant!r}; choose one of: {', '.join(TRANSFORMERS_VARIANTS)}")
+
+
+def transformers_variant(variant: str, prompt: str, reps: int) -> dict[str, Any]:
+    """Load the transformers backend (bundled model), apply `variant`, and time `reps` generations after a warm-up."""
+    from assistant.generators.transformers_backend import TransformersGenerator
+
+    load_s, generator = _timed(lambda: TransformersGenerator(None))
+    _apply_variant(generator, variant)
+    params = _params()
+    warmup = time_stream(generator.stream(prompt, params), generator.last_usage)
+    runs = [time_stream(generator.stream(prompt, params), generator.last_usage) for _ in range(reps)]
+    return {"variant": variant, "load_s": load_s, "warmup_s": warmup.total_s, **summarise(runs)}
+
+
+def transformers_variants(variants: tuple[str, ...], prompt: str, reps: int, timeout: float = VARIANT_TIMEOUT_S) -> dict[str, Any]:
+    """Every variant's figures, or the reason it was skipped."""
+    results: dict[str, Any] = {}
+    for variant in variants:
+        say(f"transformers {variant}")
+        job = {"variant": variant, "prompt": prompt, "reps": reps}
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "assistant.bench.generation"], input=json.dumps(job), capture_output=True,
+                text=True, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"},
+            )
+        except subprocess.TimeoutExpired:
+            results[variant] = skipped(f"took longer than {timeout:.0f} s")
+            continue
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            tail = [line for line in done.stderr.strip().splitlines() if line.strip()]
+            results[variant] = skipped(f"failed: {tail[-1][:300] if tail else f'exit code {done.returncode}'}")
+            continue
+        results[variant] = json.loads(lines[-1])
+    return results
+
+
+# --- the whole answer, retrieval included -------------------------------------------------------------------------
+
+
+def pipeline_latency(index_dir: Path, questions: tuple[str, ...]) -> dict[str, Any]:
+    """`ask` in-process with a warm model: question to first piece and to the end, retrieval included."""
+    from assistant.config import DEFAULT_GENERATION
+    from assistant.pipeline import create_pipeline
+
+    pipeline = create_pipeline(index_dir, "llamacpp")
+    params = DEFAULT_GENERATION.with_overrides(max_new_tokens=MAX_NEW_TOKENS)
+    pipeline.answer("warm-up: 合格ラインは？", params)
+    answered: list[dict[str, Any]] = []
+    abstained = 0
+    for question in questions:
+        stream = pipeline.stream(question, params)
+        started = time.perf_counter()
+        first = None
+        for _ in stream:
+            first = first or time.perf_counter()
+        total = time.perf_counter() - started
+        answer = stream.answer
+        if answer.abstained:
+            abstained += 1
+            continue
+        answered.append({
+            "total_ms": total * 1000, "first_token_ms": ((first or started) - started) * 1000,
+            "retrieval_ms": answer.timings.retrieval_ms, "new_tokens": answer.timings.new_tokens,
+        })
+    pipeline.generator.close()
+    if not answered:
+        return skipped(f"all {len(questions)} questions abstained")
+    return {
+        "questions": len(questions),
+        "abstained": abstained,
+        "answer_ms": median([a["total_ms"] for a in answered]),
+        "first_token_ms": median([a["first_token_ms"] for a in answered]),
+        "retrieval_ms": median([a["retrieval_ms"] for a in answered]),
+        "new_tokens": median([a["new_tokens"] for a in answered]),
+        "note": "answers stop at the first newline (pipeline stop strings), so most are shorter than 64 tokens",
+    }
+
+
+def run(quick: bool, index_dir: Path | None) -> dict[str, Any]:
+    """The generation section of the report."""
+    out: dict[str, Any] = {}
+    say("generation: llama.cpp, ours vs raw binding")
+    try:
+        out["llamacpp"] = llamacpp_overhead(reps=3 if quick else 7)
+    except Exception as exc:  # noqa: BLE001 - a missing model must not stop the other sections
+        out["llamacpp"] = skipped(failure_reason(exc))
+    if quick:
+        out["transformers"] = skipped("--quick: transformers variants take minutes on 2 cores; run without --quick")
+    else:
+        prompt = bench_prompt(out["llamacpp"].get("passages", 4))  # the prompt the llama.cpp runs read
+        variants = transformers_variants(TRANSFORMERS_VARIANTS, prompt, reps=3)
+        base = out["llamacpp"].get("ours", {}).get("decode_tokens_per_s")
+        for figures in variants.values():
+            if "skipped" not in figures:
+                figures["ratio_to_llamacpp"] = ratio(figures["decode_tokens_per_s"], base)
+        out["transformers"] = variants
+    if index_dir is not None:
+        say("generation: whole answers through the pipeline")
+        try:
+            out["pipeline"] = pipeline_latency(index_dir, real_corpus().questions[: 5 if quick else 15])
+        except Exception as exc:  # noqa: BLE001
+            out["pipeline"] = skipped(failure_reason(exc))
+    else:
+        out["pipeline"] = skipped("no index was built")
+    return out
+
+
+if __name__ == "__main__":  # one transformers variant, in a fresh process: JSON job on stdin, JSON figures on stdout
+    job = json.loads(sys.stdin.read())
+    print(json.dumps(transformers_variant(job["variant"], job["prompt"], int(job["reps"]))))

@@ -1,0 +1,154 @@
+"""Start-up: `index` and `ask` as fresh processes, and the UI from launch to a page that answers, with peak RSS of each."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from assistant.bench.common import failure_reason, median, say, skipped
+from assistant.bench.memory import Measured, assistant_command, run_measured, run_until_ready
+
+ASK_QUESTION = "MLA-C01の合格ラインは何点ですか？"
+TARGET_ASK_S = 5.0
+TARGET_UI_READY_S = 10.0
+TARGET_UI_FIRST_TOKEN_S = 1.0
+
+
+def cli_has_command(name: str) -> bool:
+    """Whether `python -m assistant NAME` exists in this checkout."""
+    import argparse
+
+    from assistant.cli import build_parser
+
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return name in action.choices
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def index_run(index_dir: Path) -> Measured:
+    """`python -m assistant index` of the bundled notes into a fresh folder."""
+    return run_measured(assistant_command("index", "--index-dir", str(index_dir), "--rebuild"), timeout=900)
+
+
+def ask_runs(index_dir: Path, reps: int) -> dict[str, Any]:
+    """`ask` from process start to exit (the last token is printed just before), `reps` times."""
+    runs = []
+    for _ in range(reps):
+        run = run_measured(assistant_command("ask", ASK_QUESTION, "--index-dir", str(index_dir), "--max-new-tokens", "64",
+                                             "--json"), timeout=300)
+        if run.returncode != 0:
+            return skipped(f"ask failed: {run.error_line()}")
+        runs.append(run)
+    records = [json.loads(r.stdout) for r in runs]
+    return {
+        "question": ASK_QUESTION,
+        "runs": len(runs),
+        "wall_s": median([r.wall_s for r in runs]),
+        "wall_s_all": [r.wall_s for r in runs],
+        "peak_rss_mb": max(r.peak_rss_mb for r in runs),
+        "abstained": any(rec.get("abstained") for rec in records),
+        "new_tokens": median([rec["timings"].get("new_tokens") or 0 for rec in records]),
+        "in_process_ms": {k: median([rec["timings"].get(k) or 0 for rec in records]) for k in ("retrieval_ms", "first_token_ms", "generation_ms")},
+    }
+
+
+def _page_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _last_assistant_text(history: object) -> str:
+    """The text of the chat's last message if the assistant wrote it (content is a string or a list of text parts)."""
+    if not isinstance(history, list) or not history or not isinstance(history[-1], dict):
+        return ""
+    message = history[-1]
+    if message.get("role") != "assistant":
+        return ""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text") or "" for part in content if isinstance(part, dict))
+    return ""
+
+
+def first_token_through_ui(url: str, question: str = ASK_QUESTION) -> dict[str, Any]:
+    """Send a chat message through the app's Gradio API (gradio_client, as the page does) and time the first piece."""
+    try:
+        from gradio_client import Client
+    except ImportError:
+        return skipped("gradio_client is not installed")
+    try:
+        client = Client(url, verbose=False)
+        started = time.perf_counter()
+        job = client.submit(question, [], api_name="/chat")
+        first = None
+        for update in job:
+            history = update[0] if isinstance(update, (list, tuple)) else update
+            if _last_assistant_text(history):
+                first = time.perf_counter() - started
+                break
+        job.result()
+        total = time.perf_counter() - started
+    except Exception as exc:  # noqa: BLE001 - the app's API shape belongs to ui/; report, do not fail
+        return skipped(f"could not chat through the API: {failure_reason(exc)}")
+    return {"first_token_s": first, "answer_s": total, "client": "gradio_client (the page's own API, no browser)"}
+
+
+def ui_run(index_dir: Path) -> dict[str, Any]:
+    """`python -m assistant ui` from launch until its page answers 200, then one chat message; peak RSS throughout."""
+    if not cli_has_command("ui"):
+        return skipped("`python -m assistant ui` is not wired into assistant/cli.py yet")
+    try:
+        import ui.app  # noqa: F401
+    except ImportError as exc:
+        return skipped(f"ui/app.py cannot be imported: {exc}")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    run = run_until_ready(
+        assistant_command("ui", "--port", str(port), "--index-dir", str(index_dir)),
+        ready=lambda: _page_answers(url), timeout=180, after_ready=lambda: first_token_through_ui(url),
+    )
+    if run.ready_s is None:
+        return skipped(f"the UI did not come up: {run.error_line()}")
+    return {"ready_s": run.ready_s, "peak_rss_mb": run.peak_rss_mb, "chat": run.extra}
+
+
+def run(quick: bool, index_dir: Path) -> dict[str, Any]:
+    """The start-up and memory sections (one set of processes serves both)."""
+    say("start-up: index")
+    out: dict[str, Any] = {}
+    built = index_run(index_dir)
+    out["index"] = ({"wall_s": built.wall_s, "peak_rss_mb": built.peak_rss_mb, "summary": built.stdout.strip()}
+                    if built.returncode == 0 else skipped(f"index failed: {built.error_line()}"))
+    if built.returncode != 0:
+        out["ask"] = out["ui"] = skipped("no index")
+        return out
+    say("start-up: ask")
+    try:
+        out["ask"] = ask_runs(index_dir, reps=1 if quick else 3)
+    except Exception as exc:  # noqa: BLE001
+        out["ask"] = skipped(failure_reason(exc))
+    if quick:
+        out["ui"] = skipped("--quick")
+    else:
+        say("start-up: ui")
+        try:
+            out["ui"] = ui_run(index_dir)
+        except Exception as exc:  # noqa: BLE001
+            out["ui"] = skipped(failure_reason(exc))
+    return out
