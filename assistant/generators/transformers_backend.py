@@ -448,6 +448,8 @@ class TransformersGenerator(Generator):
                     raise errors[0]
                 if rest := stops.flush():
                     yield rest
+                # OpenAI's meaning, as llama.cpp reports it: "length" at the token limit, else "stop"
+                usage["finish_reason"] = "length" if usage["new_tokens"] >= params.max_new_tokens else "stop"
         finally:
             cancelled.set()
             worker.join(timeout=60)
