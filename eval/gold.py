@@ -77,17 +77,22 @@ def parse_gold_item(data, where: str) -> GoldItem:
     return GoldItem(str(item_id).strip(), question.strip(), answers, evidence, answerable, lang, kind, topic)
 
 
+def jsonl_lines(path: Path, what: str, folder_hint: str) -> list[str]:
+    """The lines of a JSONL file; InputError naming `what` if it is missing, a folder or not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a folder; {folder_hint}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8 text") from None
+
+
 def load_gold(path: Path | str) -> list[GoldItem]:
     """The gold items of a JSONL file, in file order; InputError names the line or ids at fault."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
-    except FileNotFoundError:
-        raise InputError(f"gold file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"gold file {path} is a folder; give a .jsonl file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"gold file {path} is not UTF-8 text") from None
+    lines = jsonl_lines(path, "gold file", "give a .jsonl file")
     items: list[GoldItem] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():

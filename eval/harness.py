@@ -16,7 +16,7 @@ from corpus.chunking import Chunk
 from corpus.errors import InputError
 
 from eval.evidence import EvidenceMatcher
-from eval.gold import GoldItem, evidence_problems
+from eval.gold import GoldItem, evidence_problems, jsonl_lines
 from eval.metrics import (
     RETRIEVAL_DEPTH,
     AbstentionScores,
@@ -121,14 +121,7 @@ def parse_answer_record(data: Any, where: str) -> dict:
 def load_answers(path: Path | str, warn: Callable[[str], None] = warn_on_stderr) -> dict[str, dict]:
     """Batch output JSONL as {id: record}. For an id answered twice (a resumed run) the last line wins."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
-    except FileNotFoundError:
-        raise InputError(f"answers file {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"answers file {path} is a folder; give the JSONL file that `batch` wrote") from None
-    except UnicodeDecodeError:
-        raise InputError(f"answers file {path} is not UTF-8 text") from None
+    lines = jsonl_lines(path, "answers file", "give the JSONL file that `batch` wrote")
     records: dict[str, dict] = {}
     counts: Counter[str] = Counter()
     for number, line in enumerate(lines, start=1):
