@@ -61,6 +61,7 @@ def free_plan(question: str, passages: Sequence[str], params: GenerationParams) 
 _DANGLING = re.compile(r"[\u3041-\u309f、。・:：,.()（）\s]+$")
 # A name in Latin letters runs on across single spaces (「Real World Knowledge」): an early stop inside it is extended.
 _LATIN_RUN = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.\-]*)+")
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fcA-Za-z0-9]")
 _PARTICLE_TAIL = re.compile(r"(?:[はがをにでともへやの、。・:：,\s(（]|なので|ので|ため|による|として|など)+$")
 
 
@@ -110,7 +111,10 @@ class SpanFinisher:
         return new
 
     def _snapped(self, body: str, anchored: bool) -> str:
-        source = next((c for c in self.candidates if (c.startswith(body) if anchored else body in c)), None) if body else None
+        source = next((c for c in self.candidates if c.startswith(body)), None) if body and anchored else None
+        anchored = source is not None
+        if body and source is None:
+            source = next((c for c in self.candidates if body in c), None)
         if source is None:
             return self.candidates[0] if self.candidates and not self.emitted else self.emitted
         start = 0 if anchored else source.index(body)
@@ -119,9 +123,9 @@ class SpanFinisher:
         end = min(b for b in bounds if b >= start + len(body))
         if end > start and source[end - 1].isascii() and source[end - 1].isalnum() and (run := _LATIN_RUN.match(source, end)):
             end = run.end()
-        answer = source[start:end]
-        trimmed = _PARTICLE_TAIL.sub("", answer)
-        return trimmed if trimmed else answer
+        answer = _PARTICLE_TAIL.sub("", source[start:end]) or source[start:end]
+        # A stop after a lone kana (「し」 of 「したデータから」) leaves no word at all: keep the whole candidate.
+        return answer if _WORD_CHAR.search(answer) else source
 
 
 def answer_pieces(pieces: Iterator[str], plan: GenerationPlan) -> Iterator[str]:

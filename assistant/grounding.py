@@ -31,8 +31,15 @@ def normalise(text: str) -> str:
 
 
 def bigrams(text: str) -> set[str]:
+    """Character bigrams of the normalised text; a one-character text is its own single "bigram"."""
     text = normalise(text)
     return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+def _grams_of_source(text: str) -> set[str]:
+    """Bigrams and single characters, so that a one-character answer can be found in a source too."""
+    text = normalise(text)
+    return {text[i : i + 2] for i in range(len(text) - 1)} | set(text)
 
 
 def units(text: str) -> list[str]:
@@ -56,7 +63,7 @@ def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3, prefe
     scored = []
     for hit in hits:
         for sentence in units(hit.chunk.text):
-            overlap = len(wanted & bigrams(sentence)) / len(wanted)
+            overlap = len(wanted & _grams_of_source(sentence)) / len(wanted)
             if overlap > 0:
                 scored.append(Support(hit.chunk.id, hit.rank, sentence, round(overlap, 4)))
     scored.sort(key=lambda s: (-s.overlap, s.sentence != prefer, s.rank))
@@ -68,5 +75,5 @@ def groundedness(answer: str, hits: Sequence[Hit]) -> float:
     wanted = bigrams(answer)
     if not wanted:
         return 0.0
-    available = set().union(*(bigrams(h.chunk.text) for h in hits)) if hits else set()
+    available = set().union(*(_grams_of_source(h.chunk.text) for h in hits)) if hits else set()
     return round(len(wanted & available) / len(wanted), 4)

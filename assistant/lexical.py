@@ -90,12 +90,6 @@ def has_counted_number(text: str, counter: str) -> bool:
     return bool(re.search(r"\d\s*" + re.escape(counter), unicodedata.normalize("NFKC", text)))
 
 
-def matches_counter(question: str, text: str) -> bool:
-    """False only when the question counts in a unit and `text` has no number in that unit."""
-    counter = asked_counter(question)
-    return counter is None or has_counted_number(text, counter)
-
-
 def has_new_number(question: str, text: str) -> bool:
     """True when `text` holds a number that the question does not already mention."""
     asked = set(_DIGITS.findall(normalise(question)))

@@ -170,7 +170,7 @@ class Pipeline:
         hits = self.retrieve(question, retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
-        retrieval_ms = (time.perf_counter() - started) * 1000
+        retrieval_ms = (time.perf_counter() - started) * 1000  # narrowing to the evidence sentence counts as retrieval
         params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value,
                   "backend": self.generator.name, "grounding": self.grounding}
         reason = self._abstention_reason(question, hits, evidence)
@@ -189,6 +189,7 @@ class Pipeline:
             yield piece
         generation_ms = (time.perf_counter() - gen_started) * 1000
         text = "".join(pieces).strip()
+        # Shown pieces are not tokens (the opening quote is hidden); the backend's own count is exact when it has one.
         new_tokens = getattr(self.generator, "last_usage", {}).get("new_tokens") or len(pieces)
         timings = Timings(retrieval_ms, first_token_ms, generation_ms, new_tokens)
         if not text or text == abstention_text(question):

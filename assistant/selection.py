@@ -14,7 +14,9 @@ from index.embedders import Embedder
 from index.retriever import Hit
 
 from assistant.grounding import units
-from assistant.lexical import NotesVocabulary, asks_for_number, content_words, has_new_number, matches_counter, novelty
+from assistant.lexical import (
+    NotesVocabulary, asked_counter, asks_for_number, content_words, has_counted_number, has_new_number, novelty,
+)
 
 # A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
 MIN_NOVELTY = 2
@@ -31,7 +33,8 @@ _CACHE_SIZE = 4096
 
 @dataclass(frozen=True)
 class SelectionWeights:
-    """How the evidence score mixes its signals. Tuned on eval/gold/dev.jsonl (sentence hit rate 57/71)."""
+    """How the evidence score mixes its signals. Tuned on eval/gold/dev.jsonl: the chosen sentence holds
+    the gold evidence for 60 of 71 answerable questions."""
 
     similarity: float = 1.0  # dense cosine, question vs. "heading path: sentence"
     coverage: float = 0.1  # IDF-weighted share of the question's content words in heading + sentence
@@ -98,7 +101,8 @@ class EvidenceSelector:
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         vectors = self._embed([embedding_text(h.chunk.heading_path, s) for h, s in found])
         words = content_words(question)
-        wants_number = asks_for_number(question)
+        counter = asked_counter(question)
+        wants_number = asks_for_number(question) or counter is not None
         w = self.weights
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
@@ -112,7 +116,7 @@ class EvidenceSelector:
             if PAGE_DEBRIS.search(sentence):
                 score -= w.echo
             if wants_number and has_new_number(question, sentence):
-                score += w.number + (w.counter if matches_counter(question, sentence) else 0.0)
+                score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)

@@ -177,6 +177,7 @@ CANDIDATES = ("165問と少し少なめです", "Knouledge Distillation", "2025/
         ([" "], "165問と少し少なめです"),
         (["し少な"], "少し少なめ"),  # started inside a candidate: snapped to whole words
         (["「165問と少し少なめです"], "165問と少し少なめです"),
+        (["「", "と"], "165問と少し少なめです"),  # a lone kana is no answer: the whole candidate
     ],
 )
 def test_span_finisher_never_shows_half_words_or_the_quote(pieces, expected):

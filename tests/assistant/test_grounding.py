@@ -22,6 +22,6 @@ def test_best_supporting_sentence(answer, sentence):
     assert supporting_sentences(answer, HITS)[0].sentence == sentence
 
 
-@pytest.mark.parametrize("answer, low, high", [("過学習", 1.0, 1.0), ("過学習と誤分類", 0.3, 0.6), ("誤分類です", 0.0, 0.0)])
+@pytest.mark.parametrize("answer, low, high", [("過学習", 1.0, 1.0), ("値", 1.0, 1.0), ("鳥", 0.0, 0.0), ("過学習と誤分類", 0.3, 0.6), ("誤分類です", 0.0, 0.0)])
 def test_groundedness_range(answer, low, high):
     assert low <= groundedness(answer, HITS) <= high
