@@ -36,6 +36,7 @@ class AbstentionRule:
     check_names: bool = True
     check_topic: bool = True
     check_counter: bool = True
+    check_attribute: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -101,6 +102,34 @@ def unknown_topic(question: str, vocabulary: NotesVocabulary) -> str | None:
     return None
 
 
+_QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
+
+
+def asked_attribute(question: str) -> list[str]:
+    """The noun compound that a Japanese question asks the value of, as its words: the one right before 「は」 and
+    the question word (「…最大メモリサイズはいくつですか」 → [最大, メモリ, サイズ]); empty if there is none."""
+    if question_language(question) != "ja":
+        return []
+    words = tagged_words(question)
+    for i in range(len(words) - 1, 0, -1):
+        if words[i][0] == "は" and i + 1 < len(words) and words[i + 1][0].startswith(_QUESTION_HEADS):
+            compound = []
+            for surface, pos in reversed(words[:i]):
+                if pos != "名詞":
+                    break
+                compound.insert(0, surface)
+            return compound
+    return []
+
+
+def missing_attribute(question: str, context: str) -> str | None:
+    """A loanword of the asked attribute (メモリ of 最大メモリサイズ) that the evidence's chunk never uses, or None."""
+    for word in asked_attribute(question):
+        if word not in FRAME_WORDS and _LOANWORD.fullmatch(word) and normalise(word) not in context:
+            return word
+    return None
+
+
 def reason_to_abstain(
     question: str, evidence: Evidence | None, similarity: float, vocabulary: NotesVocabulary,
     rule: AbstentionRule = DEFAULT_RULE,
@@ -118,9 +147,9 @@ def reason_to_abstain(
         counter = asked_counter(question)
         if counter and not has_counted_number(evidence.sentence, counter):
             return f"no number counted in {counter}"
+    chunk = evidence.chunk
+    context = normalise(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
-        chunk = evidence.chunk
-        context = normalise(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
         missing = [name for name in question_names(question) if normalise(name) not in context]
         if missing:
             return f"{', '.join(missing)} not in the evidence"
@@ -128,4 +157,8 @@ def reason_to_abstain(
         term = unknown_topic(question, vocabulary)
         if term:
             return f"the notes never mention {term}"
+    if rule.check_attribute:
+        word = missing_attribute(question, context)
+        if word:
+            return f"the evidence never mentions {word}"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.lexical import asked_counter, asks_for_number, has_counted_number
+from assistant.lexical import asked_counter, asks_for_number, counted_numbers, has_counted_number
 
 # Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
 MIN_SHARED_CHARS = 2
@@ -167,7 +167,9 @@ def answer_candidates(question: str, sentence: str) -> tuple[str, ...]:
     found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
                               bool(counter) and not has_counted_number(p, counter),
                               p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS))
-    return tuple(found)
+    # 何倍/何問/何周: the first amount itself, even where the question's words cut its unit off (「10倍」, not 「10」).
+    amounts = counted_numbers(question, sentence, counter) if counter else []
+    return tuple(dict.fromkeys([amounts[0], *found])) if amounts else tuple(found)
 
 
 def _cells(sentence: str) -> list[str]:

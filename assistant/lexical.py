@@ -85,9 +85,26 @@ def asked_counter(question: str) -> str | None:
     return _ENGLISH_COUNTERS.get((english.group(1) or english.group(2)).lower()) if english else None
 
 
+# Units that count the same thing: 何割 is answered in percent (28%) as often as in 割.
+_SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割")}
+
+
+def _counted(counter: str) -> re.Pattern[str]:
+    units = "|".join(re.escape(u) for u in _SAME_UNIT.get(counter, (counter,)))
+    return re.compile(r"(?<![\d.,~〜\-])(?:約|最大|最小)?\d[\d.,]*\s*(?:" + units + ")(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?")
+
+
 def has_counted_number(text: str, counter: str) -> bool:
-    """True when `text` has a number followed by `counter` (90分, 3か国)."""
-    return bool(re.search(r"\d\s*" + re.escape(counter), unicodedata.normalize("NFKC", text)))
+    """True when `text` has a number followed by `counter` (90分, 3か国; 28% for 割)."""
+    return bool(_counted(counter).search(unicodedata.normalize("NFKC", text)))
+
+
+def counted_numbers(question: str, text: str, counter: str) -> list[str]:
+    """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those the question itself states and the
+    upper ends of ranges (1000点 of 「100~1000点中720点」)."""
+    stated = set(_DIGITS.findall(normalise(question)))
+    found = _counted(counter).findall(unicodedata.normalize("NFKC", text))
+    return [f for f in found if not set(_DIGITS.findall(f)) <= stated]
 
 
 def has_new_number(question: str, text: str) -> bool:

@@ -7,13 +7,13 @@ import random
 import numpy as np
 import pytest
 
-from assistant.abstention import AbstentionRule, question_names, reason_to_abstain, topic_terms, unknown_topic
+from assistant.abstention import AbstentionRule, asked_attribute, question_names, reason_to_abstain, topic_terms, unknown_topic
 from assistant.answering import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
 from assistant.extraction import answer_candidates, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.lexical import NotesVocabulary, asked_counter
+from assistant.lexical import NotesVocabulary, asked_counter, has_counted_number
 from assistant.pipeline import Pipeline
 from assistant.prompt import ANSWER_CLOSE, ANSWER_OPEN
 from assistant.selection import EvidenceSelector
@@ -84,6 +84,11 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         ("モデル圧縮は別名何と呼ばれますか？", "モデル最適化(model optimization)とも呼ぶ。", "モデル最適化"),  # 「モデル」 is glued to the answer
         ("AWS公式の無料練習問題はどこで提供されていますか？", "AWS Skill Builderで無料で提供されている20問の練習問題。", "AWS Skill Builder"),
         ("MLSを受験したのは何年前ですか？", "MLSは2年前なので、忘れている部分が多かったです。", "2年前"),
+        # An amount comes whole even where the question's words cut its unit off; stated numbers and range ends are skipped.
+        ("データアクセス速度は何倍になりますか？", "可用性は99.5%に落ちるがデータアクセス速度は10倍になる。", "10倍"),
+        ("65問のうち採点対象外は何問ですか？", "| 問題数 | 65問 (うち15問は採点対象外) |", "15問"),
+        ("合格ラインは何点ですか？", "| 合格ライン | 100~1000点中720点 |", "720点"),
+        ("開発/運用を何年くらいやっていますか？", "開発/運用の業務を7年程度、現在も継続中。", "7年程度"),
     ],
 )
 def test_answer_candidates_drop_the_question_words(question, sentence, first):
@@ -106,6 +111,13 @@ def test_asked_counter(question, counter):
     assert asked_counter(question) == counter
 
 
+@pytest.mark.parametrize("text, counter, expected", [
+    ("| 第 1 分野 | 28% |", "割", True), ("約3割", "%", True), ("90分", "割", False), ("3か国語", "か国", True), ("三か国", "か国", False),
+])
+def test_counted_number_accepts_units_that_count_the_same(text, counter, expected):
+    assert has_counted_number(text, counter) is expected
+
+
 def evidence_for(selector, question, *chunks):
     return selector.select(question, hits(*chunks))[0]
 
@@ -118,6 +130,8 @@ def evidence_for(selector, question, *chunks):
         ("MLA-C01の試験は何か国語で受験できますか？", (EXAM,), "no number counted in か国"),
         ("エポックの早期停止はどうやって有効にしますか？", (EPOCH,), "never mention 早期"),
         ("エポックが多すぎると何が起きますか？", (EPOCH,), None),
+        ("MLA-C01の試験のエポックはいくつですか？", (EXAM,), "evidence never mentions エポック"),  # known word, other chunk
+        ("MLA-C01の合格ラインはいくつですか？", (EXAM,), None),
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
@@ -128,9 +142,19 @@ def test_abstention_checks(selector, question, chunks, reason):
 def test_abstention_similarity_floor_and_switches(selector):
     evidence = evidence_for(selector, "MLA-C01の試験は何か国語で受験できますか？", EXAM)
     assert "below" in reason_to_abstain("MLA-C01の試験は何か国語で受験できますか？", evidence, 0.5, VOCABULARY)
-    off = AbstentionRule(check_names=False, check_topic=False, check_counter=False)
+    off = AbstentionRule(check_names=False, check_topic=False, check_counter=False, check_attribute=False)
     assert reason_to_abstain("MLA-C01の試験は何か国語で受験できますか？", evidence, 0.9, VOCABULARY, off) is None
     assert reason_to_abstain("何ですか？", None, 0.9, VOCABULARY) == "nothing retrieved"
+
+
+@pytest.mark.parametrize("question, attribute", [
+    ("サーバーレス推論で設定できる最大メモリサイズはいくつですか？", ["最大", "メモリ", "サイズ"]),
+    ("SageMaker Feature Storeはどんな機能ですか？", ["SageMaker", "Feature", "Store"]),
+    ("エポックが多すぎると何が起きますか？", []),
+    ("What is the maximum memory size?", []),
+])
+def test_asked_attribute(question, attribute):
+    assert asked_attribute(question) == attribute
 
 
 def test_names_and_topic_terms():
