@@ -16,6 +16,7 @@ from index.retriever import RetrieverMode
 
 from ui import AUTH_ENV, DEFAULT_HOST, DEFAULT_PORT
 from ui.render import CSS, PLACEHOLDER, chat_text, error_html, sources_html
+from ui.warmup import warm_up
 
 EXAMPLES = ("パイプモードの利点は？", "合格ラインは何点？", "L2正則化とは？", "What is the passing score?")
 # The model runs one request at a time; the chat and the API share this many slots, and other requests queue.
@@ -212,17 +213,6 @@ def auth_from_env(environ: dict[str, str] | None = None) -> tuple[str, str]:
     if not sep or not user.strip() or not password:
         raise InputError(f"--auth needs the environment variable {AUTH_ENV} set to user:password")
     return user.strip(), password
-
-
-def warm_up(pipeline) -> None:
-    """Run the embedder and one token of the model once, so that the first real answer starts at full speed."""
-    pipeline.retriever.search("warm-up", 1)
-    pipeline.generator.generate("warm-up", pipeline.generation.with_overrides(max_new_tokens=1))
-    # Gradio runs every event inside a matplotlib backend switch; left to the first event, importing matplotlib
-    # there delays the first answer by about half a second.
-    import matplotlib
-
-    matplotlib.get_backend()
 
 
 def run_ui(args) -> int:

@@ -71,7 +71,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ready = _get(results, "startup", "ui", "ready_s")
     rows.append(_target("UI launch to ready", "≤ 10 s", ready, _le(ready, 10.0), "s"))
     first = _get(results, "startup", "ui", "chat", "first_token_s")
-    rows.append(_target("UI: first answer piece after sending", "≤ 1 s", first, _le(first, 1.0), "s"))
+    rows.append(_target("UI: first answer piece after sending, median", "≤ 1 s", first, _le(first, 1.0), "s"))
     return rows
 
 
@@ -259,6 +259,16 @@ def _indexing(results: dict) -> list[str]:
     return lines
 
 
+def _ui_chat_note(chat: dict) -> str:
+    """E.g. "first answer piece 0.45 s after sending, answer 0.9 s (median of 5 chat requests after the first; …)"."""
+    head = f"first answer piece {_fmt(chat.get('first_token_s'))} s after sending, answer {_fmt(chat.get('answer_s'))} s"
+    first = chat.get("first_request")
+    if first is None:  # figures from before the first request was reported on its own
+        return f"{head} ({chat.get('client')})"
+    return (f"{head} (median of {max(chat['requests'] - 1, 1)} chat requests after the first; the first after launch: "
+            f"piece {_fmt(first['first_token_s'])} s, answer {_fmt(first['answer_s'])} s; {chat.get('client')})")
+
+
 def _startup(results: dict) -> list[str]:
     st = results.get("startup")
     if st is None:
@@ -272,8 +282,7 @@ def _startup(results: dict) -> list[str]:
             rows.append((what, None, None, f"skipped: {f['skipped']}"))
         elif name == "ui":
             chat = f.get("chat") or {}
-            note = (f"first answer piece {_fmt(chat.get('first_token_s'))} s after sending, answer {_fmt(chat.get('answer_s'))} s "
-                    f"({chat.get('client')})" if "skipped" not in chat else f"chat: {chat['skipped']}")
+            note = _ui_chat_note(chat) if "skipped" not in chat else f"chat: {chat['skipped']}"
             rows.append((what, f["ready_s"], f["peak_rss_mb"], note))
         elif name == "ask":
             rows.append((what, f["wall_s"], f["peak_rss_mb"],
