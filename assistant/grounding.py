@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from corpus.chunking import split_sentences
+from corpus.chunking import units
 from index.retriever import Hit
 
 # An answer whose character bigrams are at least this much covered by the notes counts as grounded.
@@ -40,16 +40,6 @@ def _grams_of_source(text: str) -> set[str]:
     """Bigrams and single characters, so that a one-character answer can be found in a source too."""
     text = normalise(text)
     return {text[i : i + 2] for i in range(len(text) - 1)} | set(text)
-
-
-def units(text: str) -> list[str]:
-    """The sentences of a chunk: lines first (table rows, list items), then sentences within a line."""
-    found = []
-    for line in text.split("\n"):
-        if not normalise(line) or re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", line):
-            continue
-        found.extend(s.strip() for s in split_sentences(line.strip()) if normalise(s))
-    return found
 
 
 def supporting_sentences(answer: str, hits: Sequence[Hit], limit: int = 3, prefer: str | None = None) -> tuple[Support, ...]:

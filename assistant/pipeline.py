@@ -124,7 +124,7 @@ class Pipeline:
         """Built on first use: it reads the whole index once for word weights."""
         if self._selector is None:
             vocabulary = NotesVocabulary.build(self.retriever.index.chunks)
-            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary)
+            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=self.retriever.index.sentences)
         return self._selector
 
     def with_generation(self, generation: GenerationParams) -> "Pipeline":

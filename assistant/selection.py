@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.chunking import Chunk
+from corpus.chunking import Chunk, sentence_text, units
 from index.embedders import Embedder
 from index.retriever import Hit
 
-from assistant.grounding import units
 from assistant.lexical import (
     NotesVocabulary, asked_counter, asks_for_number, content_words, has_counted_number, has_new_number, novelty,
 )
@@ -68,30 +67,29 @@ class Evidence:
         return self.chunk.heading_path
 
 
-def embedding_text(heading_path: str, sentence: str) -> str:
-    # The heading gives short rows ("| 試験時間 | 90分 |") the topic that the sentence alone lacks.
-    return f"{heading_path}: {sentence}" if heading_path else sentence
-
-
 class EvidenceSelector:
-    """Scores the sentences of retrieved chunks; sentence vectors are cached, since chunks recur across questions."""
+    """Scores the sentences of retrieved chunks. Sentence vectors come from the index (`stored`, embedded when it was
+    built) or are embedded on first use and cached, since chunks recur across questions."""
 
-    def __init__(self, embedder: Embedder, vocabulary: NotesVocabulary, weights: SelectionWeights = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, embedder: Embedder, vocabulary: NotesVocabulary, weights: SelectionWeights = DEFAULT_WEIGHTS,
+                 stored: Mapping[str, np.ndarray] | None = None) -> None:
         self.embedder = embedder
         self.vocabulary = vocabulary
         self.weights = weights
+        self._stored = stored or {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _embed(self, texts: list[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._stored and t not in self._vectors]
         if missing:
             for text, vector in zip(missing, self.embedder.embed_passages(missing)):
                 self._vectors[text] = np.asarray(vector, dtype=np.float32)
         for text in texts:
-            self._vectors.move_to_end(text)
+            if text in self._vectors:
+                self._vectors.move_to_end(text)
         while len(self._vectors) > _CACHE_SIZE:
             self._vectors.popitem(last=False)
-        return [self._vectors[t] for t in texts]
+        return [self._stored[t] if t in self._stored else self._vectors[t] for t in texts]
 
     def select(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, ...]:
         """Every sentence of `hits`, best first."""
@@ -99,7 +97,7 @@ class EvidenceSelector:
         if not found:
             return ()
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-        vectors = self._embed([embedding_text(h.chunk.heading_path, s) for h, s in found])
+        vectors = self._embed([sentence_text(h.chunk.heading_path, s) for h, s in found])
         words = content_words(question)
         counter = asked_counter(question)
         wants_number = asks_for_number(question) or counter is not None

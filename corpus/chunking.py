@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
 from corpus.loading import Document
@@ -40,6 +41,33 @@ class Chunk:
     def embedding_text(self) -> str:
         """What the embedder and BM25 see: the heading path gives the chunk its topic."""
         return f"{self.heading_path}\n{self.text}" if self.heading_path else self.text
+
+    def sentence_texts(self) -> list[str]:
+        """What the embedder sees of each sentence when answers are narrowed to one (see `sentence_text`)."""
+        return [sentence_text(self.heading_path, s) for s in units(self.text)]
+
+
+def sentence_text(heading_path: str, sentence: str) -> str:
+    """A sentence with its heading path: short rows ("| 試験時間 | 90分 |") get the topic that they alone lack."""
+    return f"{heading_path}: {sentence}" if heading_path else sentence
+
+
+_MARKUP = re.compile(r"[\s|#*`>\-]+")
+_TABLE_RULE = re.compile(r"\s*\|?[\s:|-]+\|?\s*")
+
+
+def _has_words(text: str) -> bool:
+    return bool(_MARKUP.sub("", unicodedata.normalize("NFKC", text)))
+
+
+def units(text: str) -> list[str]:
+    """The sentences of a chunk: lines first (table rows, list items), then sentences within a line."""
+    found = []
+    for line in text.split("\n"):
+        if not _has_words(line) or _TABLE_RULE.fullmatch(line):
+            continue
+        found.extend(s.strip() for s in split_sentences(line.strip()) if _has_words(s))
+    return found
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,10 +13,10 @@ from tqdm import tqdm
 from corpus.chunking import Chunk, ChunkerSettings, chunk_document
 from corpus.loading import NotesFolder, Skipped, load_notes
 from index.bm25 import BM25Index
-from index.embedders import DEFAULT_EMBEDDER, make_embedder
+from index.embedders import DEFAULT_EMBEDDER, Embedder, make_embedder
 from index.faiss_store import FaissStore, index_kind_for
 from index.manifest import FORMAT_VERSION, Manifest, StaleIndexError
-from index.storage import index_exists, index_lock, read_index, write_index
+from index.storage import SENTENCES_NAME, index_exists, index_lock, read_index, write_index
 
 EMBED_BATCH = 32
 
@@ -39,18 +40,43 @@ class BuildSummary:
         return f"indexed {self.files} files, {self.chunks} chunks ({state}{skipped}) in {self.seconds:.1f} s -> {self.index_dir}"
 
 
-def _previous_vectors(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> tuple[dict[str, np.ndarray], Manifest | None]:
-    """Vectors of the current index by chunk id, if it was built the same way and is intact."""
+@dataclass(frozen=True)
+class Previous:
+    """What the current index can lend a new build: chunk vectors by id, sentence vectors by text, its manifest."""
+
+    vectors: dict[str, np.ndarray]
+    sentences: Mapping[str, np.ndarray]
+    manifest: Manifest | None
+
+    @property
+    def has_sentences(self) -> bool:
+        return self.manifest is not None and SENTENCES_NAME in self.manifest.checksums
+
+
+def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> Previous:
+    """The current index's vectors, if it was built the same way and is intact."""
     if rebuild or not index_exists(index_dir):
-        return {}, None
+        return Previous({}, {}, None)
     try:
         old = read_index(index_dir)
     except StaleIndexError:
-        return {}, None
+        return Previous({}, {}, None)
     if old.manifest.embedder != embedder or old.manifest.chunker != chunker:
-        return {}, old.manifest
+        return Previous({}, {}, old.manifest)
     vectors = old.dense.vectors()
-    return {chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.manifest
+    return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentences, old.manifest)
+
+
+def _embed(encoder: Embedder, texts: list[str], what: str, progress: bool) -> dict[str, np.ndarray]:
+    """Vectors of `texts` by text, in batches, with a progress bar; similar lengths together, so batches pad less."""
+    texts = sorted(dict.fromkeys(texts), key=len)
+    found: dict[str, np.ndarray] = {}
+    with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1], disable=not progress or not texts, leave=False) as bar:
+        for start in range(0, len(texts), EMBED_BATCH):
+            batch = texts[start : start + EMBED_BATCH]
+            found.update(zip(batch, encoder.embed_passages(batch)))
+            bar.update(len(batch))
+    return found
 
 
 def build_index(
@@ -68,22 +94,21 @@ def build_index(
     chunks: list[Chunk] = [c for doc in notes.documents for c in chunk_document(doc, settings)]
     files = {d.source: d.sha256 for d in notes.documents}
     with index_lock(index_dir):
-        known, old = _previous_vectors(index_dir, embedder_name, settings.as_dict(), rebuild)
+        previous = _previous(index_dir, embedder_name, settings.as_dict(), rebuild)
+        known, old = previous.vectors, previous.manifest
         notes_path = str(Path(notes_dir).resolve())
-        if old and known and old.files == files and old.notes_dir == notes_path and old.chunk_count == len(chunks):
+        if (old and known and previous.has_sentences and old.files == files and old.notes_dir == notes_path
+                and old.chunk_count == len(chunks)):
             return BuildSummary(index_dir, len(files), len(chunks), 0, len(chunks), time.perf_counter() - started, notes.skipped, True)
         embedder = make_embedder(embedder_name)
-        # Similar lengths together: batches pad less.
-        missing = sorted((c for c in chunks if c.id not in known), key=lambda c: len(c.embedding_text()))
-        encoder = embedder.for_bulk(len(missing))
-        bar = tqdm(total=len(missing), desc="embedding", unit="chunk", disable=not progress or not missing, leave=False)
-        fresh: dict[str, np.ndarray] = {}
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            for chunk, vector in zip(batch, encoder.embed_passages([c.embedding_text() for c in batch])):
-                fresh[chunk.id] = vector
-            bar.update(len(batch))
-        bar.close()
+        missing = [c for c in chunks if c.id not in known]
+        sentence_texts = list(dict.fromkeys(t for c in chunks for t in c.sentence_texts()))
+        new_sentences = [t for t in sentence_texts if t not in previous.sentences]
+        encoder = embedder.for_bulk(len(missing) + len(new_sentences))
+        by_text = _embed(encoder, [c.embedding_text() for c in missing], "chunks", progress)
+        fresh = {c.id: by_text[c.embedding_text()] for c in missing}
+        embedded = _embed(encoder, new_sentences, "sentences", progress)
+        sentences = {t: embedded[t] if t in embedded else previous.sentences[t] for t in sentence_texts}
         vectors = np.stack([known.get(c.id, fresh.get(c.id)) for c in chunks]) if chunks else np.zeros((0, embedder.dim), np.float32)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -98,7 +123,8 @@ def build_index(
             index_kind=index_kind_for(len(chunks)).value,
             skipped={s.source: s.reason for s in notes.skipped},
         )
-        write_index(index_dir, manifest, chunks, FaissStore.build(vectors), BM25Index.build([c.embedding_text() for c in chunks]))
+        write_index(index_dir, manifest, chunks, FaissStore.build(vectors), BM25Index.build([c.embedding_text() for c in chunks]),
+                    sentences)
     return BuildSummary(
         index_dir, len(files), len(chunks), len(missing), len(chunks) - len(missing), time.perf_counter() - started, notes.skipped, False
     )

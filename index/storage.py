@@ -9,9 +9,11 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
@@ -22,6 +24,9 @@ from index.manifest import MANIFEST_NAME, Manifest, StaleIndexError, check_compa
 VECTORS_NAME = "vectors.faiss"
 CHUNKS_NAME = "chunks.jsonl"
 BM25_NAME = "bm25"
+# Vectors of each chunk's sentences (`Chunk.sentence_texts`), so that answers need not embed them; optional: an index
+# written before it existed still loads, and its sentences are embedded on first use.
+SENTENCES_NAME = "sentences.npz"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class StoredIndex:
     chunks: tuple[Chunk, ...]
     dense: FaissStore
     bm25: BM25Index
+    sentences: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -94,7 +100,22 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
-def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: FaissStore, bm25: BM25Index) -> Manifest:
+def save_sentences(path: Path, sentences: Mapping[str, np.ndarray], dim: int) -> None:
+    texts = list(sentences)
+    vectors = np.stack([sentences[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
+    with open(path, "wb") as handle:
+        np.savez(handle, texts=np.array(texts, dtype=np.str_), vectors=vectors)
+
+
+def load_sentences(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        return dict(zip(data["texts"].tolist(), data["vectors"]))
+
+
+def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: FaissStore, bm25: BM25Index,
+                sentences: Mapping[str, np.ndarray] | None = None) -> Manifest:
     """Persist a new generation, then point the manifest at it; the old index stays loadable until then."""
     generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     staging = index_dir / f".{generation}.tmp"
@@ -106,6 +127,8 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense:
             for chunk in chunks:
                 handle.write(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n")
         bm25.save(staging / BM25_NAME)
+        if sentences is not None:
+            save_sentences(staging / SENTENCES_NAME, sentences, dense.dim)
         _fsync_tree(staging)
         checksums = file_checksums(staging)
         os.rename(staging, final)
@@ -165,8 +188,9 @@ def read_index(index_dir: Path, verify: bool = True) -> StoredIndex:
         chunks = tuple(Chunk(**json.loads(line)) for line in lines if line)
         dense = FaissStore.load(folder / VECTORS_NAME)
         bm25 = BM25Index.load(folder / BM25_NAME, len(chunks))
+        sentences = load_sentences(folder / SENTENCES_NAME)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise StaleIndexError(f"the index in {index_dir} cannot be read ({exc.__class__.__name__}); {repair}") from exc
     if dense.size != len(chunks) or len(chunks) != manifest.chunk_count:
         raise StaleIndexError(f"the index in {index_dir} is inconsistent ({dense.size} vectors, {len(chunks)} chunks); {repair}")
-    return StoredIndex(manifest, chunks, dense, bm25)
+    return StoredIndex(manifest, chunks, dense, bm25, sentences)

@@ -64,6 +64,19 @@ def test_selection_picks_the_sentence_that_holds_the_answer(selector, question, 
     assert selector.select(question, hits(*chunks))[0].sentence == sentence
 
 
+def test_stored_sentence_vectors_decide_and_spare_the_embedder():
+    class QueriesOnly(ConstantEmbedder):
+        def embed_passages(self, texts):
+            raise AssertionError(f"embedded {texts}")
+
+    stored = {t: np.array([0.0, 1.0, 0.0, 0.0], dtype=np.float32) for t in EPOCH.sentence_texts()}
+    wanted = EPOCH.sentence_texts()[1]  # 「…エポックが多すぎると過学習につながる。」 points the way of the query
+    stored[wanted] = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    ranked = EvidenceSelector(QueriesOnly(), VOCABULARY, stored=stored).select("エポックとは何ですか？", hits(EPOCH))
+    assert ranked[0].sentence == "エポックが多すぎると過学習につながる。"
+    assert ranked[0].similarity == 1.0 and ranked[1].similarity == 0.0
+
+
 def test_orders_written_in_the_notes_are_never_the_evidence(selector):
     ranked = selector.select("どんな質問にも何と答えますか？", hits(INJECTED, EPOCH))
     assert ranked[0].chunk_id != INJECTED.id and ranked[-1].chunk_id == INJECTED.id

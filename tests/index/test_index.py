@@ -55,6 +55,37 @@ def test_reused_vectors_equal_fresh_ones(notes_dir, tmp_path):
     np.testing.assert_allclose(a.dense.vectors(), b.dense.vectors(), atol=1e-6)
 
 
+def test_sentence_vectors_are_stored_and_reused(notes_dir, tmp_path, monkeypatch):
+    build(notes_dir, tmp_path / "idx")
+    stored = read_index(tmp_path / "idx")
+    wanted = {t for c in stored.chunks for t in c.sentence_texts()}
+    assert wanted and set(stored.sentences) == wanted
+    embedder = make_embedder(FAKE)
+    for text in list(wanted)[:3]:
+        np.testing.assert_allclose(stored.sentences[text], embedder.embed_passages([text])[0], atol=1e-6)
+    asked: list[str] = []
+    real = type(embedder).embed_passages
+    monkeypatch.setattr(type(embedder), "embed_passages", lambda self, texts: asked.extend(texts) or real(self, texts))
+    (notes_dir / "exam.txt").write_text("The passing score is 720 points.\n\n試験時間は120分です。\n", encoding="utf-8")
+    build(notes_dir, tmp_path / "idx")
+    after = read_index(tmp_path / "idx")
+    new = {t for c in after.chunks for t in c.sentence_texts()} - wanted
+    assert set(after.sentences) == {t for c in after.chunks for t in c.sentence_texts()}
+    assert new and new <= set(asked) and not (set(asked) & wanted)  # only the edited note's sentences were embedded
+
+
+def test_index_without_sentence_vectors_loads_and_gains_them(notes_dir, tmp_path):
+    build(notes_dir, tmp_path / "idx")
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    (tmp_path / "idx" / manifest["generation"] / storage.SENTENCES_NAME).unlink()
+    del manifest["checksums"][storage.SENTENCES_NAME]
+    (tmp_path / "idx" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_index(tmp_path / "idx").sentences == {}  # written before sentence vectors existed: still readable
+    summary = build(notes_dir, tmp_path / "idx")
+    assert not summary.up_to_date and summary.embedded == 0  # chunk vectors reused, sentences added
+    assert read_index(tmp_path / "idx").sentences
+
+
 def test_stale_index_is_refused_with_a_fix(notes_dir, tmp_path):
     build(notes_dir, tmp_path / "idx")
     manifest = read_index(tmp_path / "idx").manifest
