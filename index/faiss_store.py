@@ -9,9 +9,9 @@ import numpy as np
 
 from corpus.errors import InputError
 
-# Measured by `assistant bench` (docs/benchmarks.md): exact search costs about 45 ms per 100k chunks on 2 cores
-# (single query), so it stays under 5 ms only to about 10k chunks; HNSW answers in about 1 ms even at 1M chunks
-# and builds 10k vectors in about a second.
+# Measured by `assistant bench` (docs/benchmarks.md): exact search (flat, one query) costs about 15 ms per 100k
+# chunks on 2 cores, and is already 3× slower than HNSW at 10k chunks; HNSW answers in about 2 ms even at 1M chunks
+# and builds 10k vectors in about half a second.
 HNSW_FROM_SIZE = 10_000
 # HNSW search breadth (M=32, efConstruction=80). The hybrid retriever asks the dense side for 50 rows: at 1M chunks
 # efSearch 128 finds only 0.90 of the exact top 50, 256 finds 0.95 (recall@10 0.98) for about 2 ms a query.
