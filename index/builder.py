@@ -67,11 +67,11 @@ def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> P
     return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentences, old.manifest)
 
 
-def _embed(encoder: Embedder, texts: list[str], what: str, progress: bool) -> dict[str, np.ndarray]:
+def _embed(encoder: Embedder, texts: list[str], desc: str, unit: str, progress: bool) -> dict[str, np.ndarray]:
     """Vectors of `texts` by text, in batches, with a progress bar; similar lengths together, so batches pad less."""
     texts = sorted(dict.fromkeys(texts), key=len)
     found: dict[str, np.ndarray] = {}
-    with tqdm(total=len(texts), desc=f"embedding {what}", unit=what[:-1], disable=not progress or not texts, leave=False) as bar:
+    with tqdm(total=len(texts), desc=desc, unit=unit, disable=not progress or not texts, leave=False) as bar:
         for start in range(0, len(texts), EMBED_BATCH):
             batch = texts[start : start + EMBED_BATCH]
             found.update(zip(batch, encoder.embed_passages(batch)))
@@ -105,9 +105,9 @@ def build_index(
         sentence_texts = list(dict.fromkeys(t for c in chunks for t in c.sentence_texts()))
         new_sentences = [t for t in sentence_texts if t not in previous.sentences]
         encoder = embedder.for_bulk(len(missing) + len(new_sentences))
-        by_text = _embed(encoder, [c.embedding_text() for c in missing], "chunks", progress)
+        by_text = _embed(encoder, [c.embedding_text() for c in missing], "embedding", "chunk", progress)
         fresh = {c.id: by_text[c.embedding_text()] for c in missing}
-        embedded = _embed(encoder, new_sentences, "sentences", progress)
+        embedded = _embed(encoder, new_sentences, "embedding sentences", "sentence", progress)
         sentences = {t: embedded[t] if t in embedded else previous.sentences[t] for t in sentence_texts}
         vectors = np.stack([known.get(c.id, fresh.get(c.id)) for c in chunks]) if chunks else np.zeros((0, embedder.dim), np.float32)
         manifest = Manifest(

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -189,7 +190,7 @@ def read_index(index_dir: Path, verify: bool = True) -> StoredIndex:
         dense = FaissStore.load(folder / VECTORS_NAME)
         bm25 = BM25Index.load(folder / BM25_NAME, len(chunks))
         sentences = load_sentences(folder / SENTENCES_NAME)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise StaleIndexError(f"the index in {index_dir} cannot be read ({exc.__class__.__name__}); {repair}") from exc
     if dense.size != len(chunks) or len(chunks) != manifest.chunk_count:
         raise StaleIndexError(f"the index in {index_dir} is inconsistent ({dense.size} vectors, {len(chunks)} chunks); {repair}")

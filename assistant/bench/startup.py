@@ -9,6 +9,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from assistant.bench.browser import first_tokens_in_browser
 from assistant.bench.common import failure_reason, median, say, skipped
 from assistant.bench.memory import Measured, assistant_command, run_measured, run_until_ready
 
@@ -148,11 +149,12 @@ def ui_run(index_dir: Path) -> dict[str, Any]:
     questions = ui_questions()
     run = run_until_ready(
         assistant_command("ui", "--port", str(port), "--index-dir", str(index_dir)),
-        ready=lambda: _page_answers(url), timeout=180, after_ready=lambda: first_token_through_ui(url, questions),
+        ready=lambda: _page_answers(url), timeout=180,
+        after_ready=lambda: {"chat": first_token_through_ui(url, questions), "browser": first_tokens_in_browser(url, questions)},
     )
     if run.ready_s is None:
         return skipped(f"the UI did not come up: {run.error_line()}")
-    return {"ready_s": run.ready_s, "peak_rss_mb": run.peak_rss_mb, "chat": run.extra}
+    return {"ready_s": run.ready_s, "peak_rss_mb": run.peak_rss_mb, **run.extra}
 
 
 def run(quick: bool, index_dir: Path) -> dict[str, Any]:

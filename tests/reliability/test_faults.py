@@ -275,7 +275,7 @@ def assert_repaired(capsys, notes_dir: Path, index_dir: Path, before: str, rebui
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-@pytest.mark.parametrize("name", ["vectors.faiss", "chunks.jsonl", "bm25", "manifest.json"])
+@pytest.mark.parametrize("name", ["vectors.faiss", "chunks.jsonl", "bm25", "sentences.npz", "manifest.json"])
 def test_a_damaged_index_file_is_refused_clearly_and_rebuild_repairs_it(built, capsys, name, damage):
     notes_dir, index_dir, before = built
     DAMAGE[damage](target(index_dir, name))
@@ -360,6 +360,7 @@ FULL_DISK_AT = {
     "vectors": lambda mp: mp.setattr(faiss_store, "open", _open_enospc(open, storage.VECTORS_NAME), raising=False),
     "chunks": lambda mp: mp.setattr(storage, "open", _open_enospc(open, storage.CHUNKS_NAME), raising=False),
     "bm25": lambda mp: mp.setattr(BM25Index, "save", _raise_enospc),
+    "sentences": lambda mp: mp.setattr(storage, "save_sentences", _raise_enospc),
     "fsync": lambda mp: mp.setattr(storage, "_fsync_tree", _raise_enospc),
     "manifest": lambda mp: mp.setattr(storage, "write_text_atomically", _raise_enospc),
 }

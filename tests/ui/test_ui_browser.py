@@ -6,34 +6,18 @@ Saves docs/ui.png and records two figures: page ready after launch, and send →
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
+from assistant.bench.browser import (
+    CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, WATCH_FIRST_TOKEN, answer_done, ask_and_time_first_token,
+)
 from assistant.config import RetrievalParams
 from tests.ui.conftest import REPO, record_figure, serve_ui
 
 pytestmark = pytest.mark.slow  # real model, a server and a browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = REPO / "docs" / "ui.png"
-TIMEOUT_MS = 90_000
-
-# Notes the time of each Enter in the question box and of the first text of the next answer, in the page's clock.
-WATCH_FIRST_TOKEN = """() => {
-  window.__sent = []; window.__first = [];
-  const box = document.querySelector('#question textarea');
-  box.addEventListener('keydown', e => { if (e.key === 'Enter') window.__sent.push(performance.now()); }, true);
-  const seen = () => {
-    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
-    const last = bots[bots.length - 1];
-    if (window.__first.length < window.__sent.length && bots.length === window.__sent.length && last.innerText.trim())
-      window.__first.push(performance.now());
-  };
-  new MutationObserver(seen).observe(document.querySelector('#chat'), {childList: true, subtree: true, characterData: true});
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -71,26 +55,8 @@ def open_app(page, url: str) -> float:
     return time.perf_counter() - started
 
 
-def answer_done(page, count: int) -> None:
-    """Wait until the chat holds `count` finished answers (each one ends with its sources panel filled)."""
-    page.wait_for_function(
-        """n => document.querySelectorAll('#chat [data-testid="bot"]').length === n
-               && document.querySelector('#sources .sa-status, #sources .sa-source') !== null""",
-        arg=count,
-    )
-
-
 def sources_count(page) -> int:
     return page.locator("#sources .sa-source").count()
-
-
-def ask_and_time_first_token(page, question: str, n: int) -> float:
-    """Type the n-th question and press Enter; returns the seconds from Enter to the answer's first text."""
-    page.locator("#question textarea").fill(question)
-    page.locator("#question textarea").press("Enter")
-    page.wait_for_function("n => window.__first.length === n", arg=n)
-    answer_done(page, n)
-    return page.evaluate("n => (window.__first[n - 1] - window.__sent[n - 1]) / 1000", n)
 
 
 def footer_model_s(page) -> float:
