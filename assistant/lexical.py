@@ -89,21 +89,22 @@ def asked_counter(question: str) -> str | None:
 _SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割")}
 
 
-def _counted(counter: str) -> re.Pattern[str]:
-    units = "|".join(re.escape(u) for u in _SAME_UNIT.get(counter, (counter,)))
-    return re.compile(r"(?<![\d.,~〜\-])(?:約|最大|最小)?\d[\d.,]*\s*(?:" + units + ")(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?")
+def _units(counter: str) -> str:
+    return "|".join(re.escape(u) for u in _SAME_UNIT.get(counter, (counter,)))
 
 
 def has_counted_number(text: str, counter: str) -> bool:
-    """True when `text` has a number followed by `counter` (90分, 3か国; 28% for 割)."""
-    return bool(_counted(counter).search(unicodedata.normalize("NFKC", text)))
+    """True when `text` has a number followed by `counter` (90分, 3か国, the 120分 of 90~120分; 28% for 割)."""
+    return bool(re.search(r"\d\s*(?:" + _units(counter) + ")", unicodedata.normalize("NFKC", text)))
 
 
 def counted_numbers(question: str, text: str, counter: str) -> list[str]:
     """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those the question itself states and the
     upper ends of ranges (1000点 of 「100~1000点中720点」)."""
     stated = set(_DIGITS.findall(normalise(question)))
-    found = _counted(counter).findall(unicodedata.normalize("NFKC", text))
+    amount = re.compile(r"(?<![\d.,~〜\-])(?:約|最大|最小)?\d[\d.,]*\s*(?:" + _units(counter) + ")"
+                        r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?")
+    found = amount.findall(unicodedata.normalize("NFKC", text))
     return [f for f in found if not set(_DIGITS.findall(f)) <= stated]
 
 

@@ -125,7 +125,7 @@ def test_asked_counter(question, counter):
 
 
 @pytest.mark.parametrize("text, counter, expected", [
-    ("| 第 1 分野 | 28% |", "割", True), ("約3割", "%", True), ("90分", "割", False), ("3か国語", "か国", True), ("三か国", "か国", False),
+    ("| 第 1 分野 | 28% |", "割", True), ("約3割", "%", True), ("90~120分", "分", True), ("90分", "割", False), ("3か国語", "か国", True), ("三か国", "か国", False),
 ])
 def test_counted_number_accepts_units_that_count_the_same(text, counter, expected):
     assert has_counted_number(text, counter) is expected
