@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from corpus.errors import InputError
 
-from assistant.pipeline import Pipeline
+from assistant.answer.pipeline import Pipeline
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def settings_from_args(args: argparse.Namespace):
 
 
 def pipeline_from_args(args: argparse.Namespace):
-    from assistant.pipeline import create_pipeline
+    from assistant.answer.pipeline import create_pipeline
 
     generation, retrieval = settings_from_args(args)
     return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval,

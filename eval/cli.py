@@ -54,10 +54,10 @@ def _batch_api():
     """run_batch and create_pipeline, or InputError when this build has no generation pipeline."""
     try:
         from assistant.batch import run_batch
-        from assistant.pipeline import create_pipeline
+        from assistant.answer.pipeline import create_pipeline
     except ImportError as exc:
         raise InputError(
-            f"answering the gold questions needs assistant.batch and assistant.pipeline ({exc}); "
+            f"answering the gold questions needs assistant.batch and assistant.answer.pipeline ({exc}); "
             "pass --answers FILE or --retrieval-only"
         ) from None
     return run_batch, create_pipeline

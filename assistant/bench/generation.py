@@ -53,7 +53,7 @@ def summarise(runs: list[Run]) -> dict[str, Any]:
 
 def bench_prompt(passage_count: int) -> str:
     """The app's real prompt over the first `passage_count` chunks of the notes."""
-    from assistant.prompt import build_prompt
+    from assistant.answer.prompt import build_prompt
 
     corpus = real_corpus()
     return build_prompt(corpus.questions[0], corpus.texts[:passage_count])
@@ -239,7 +239,7 @@ def transformers_variants(variants: tuple[str, ...], prompt: str, reps: int, tim
 def pipeline_latency(index_dir: Path, questions: tuple[str, ...]) -> dict[str, Any]:
     """`ask` in-process with a warm model: question to first piece and to the end, retrieval included."""
     from assistant.config import DEFAULT_GENERATION
-    from assistant.pipeline import create_pipeline
+    from assistant.answer.pipeline import create_pipeline
 
     pipeline = create_pipeline(index_dir, "llamacpp")
     params = DEFAULT_GENERATION.with_overrides(max_new_tokens=MAX_NEW_TOKENS)

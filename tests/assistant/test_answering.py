@@ -7,16 +7,16 @@ import random
 import numpy as np
 import pytest
 
-from assistant.abstention import AbstentionRule, asked_attribute, question_names, reason_to_abstain, topic_terms, unknown_topic
-from assistant.answering import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
+from assistant.answer.abstention import AbstentionRule, asked_attribute, question_names, reason_to_abstain, topic_terms, unknown_topic
+from assistant.answer.plan import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
-from assistant.extraction import answer_candidates, plain_sentence
+from assistant.answer.spans import answer_candidates, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.lexical import NotesVocabulary, asked_counter, has_counted_number
-from assistant.pipeline import Pipeline
-from assistant.prompt import ANSWER_CLOSE, ANSWER_OPEN
-from assistant.selection import EvidenceSelector
+from assistant.answer.words import NotesVocabulary, asked_counter, has_counted_number
+from assistant.answer.pipeline import Pipeline
+from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
+from assistant.answer.evidence import EvidenceSelector
 from corpus.chunking import Chunk
 from index.embedders import Embedder
 from index.retriever import Hit

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import DEFAULT_GENERATION
-from assistant.extraction import plain_sentence
+from assistant.answer.spans import plain_sentence
 from assistant.generators.grammar import is_span_of
-from assistant.language import ABSTENTION
+from assistant.answer.language import ABSTENTION
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     from assistant.paths import DEFAULT_NOTES_DIR
-    from assistant.pipeline import create_pipeline
+    from assistant.answer.pipeline import create_pipeline
     from index.builder import build_index
 
     index_dir = tmp_path_factory.mktemp("notes-index") / "index"

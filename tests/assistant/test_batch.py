@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant.batch import answered_ids, read_questions, run_batch
-from assistant.pipeline import Pipeline
+from assistant.answer.pipeline import Pipeline
 from corpus.errors import InputError
 from tests.conftest import EchoGenerator
 

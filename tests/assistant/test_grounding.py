@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.grounding import groundedness, supporting_sentences, units
+from assistant.answer.grounding import groundedness, supporting_sentences, units
 from corpus.chunking import Chunk
 from index.retriever import Hit
 

@@ -3,9 +3,9 @@
 import pytest
 
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
-from assistant.language import ABSTENTION, question_language
-from assistant.pipeline import Pipeline
-from assistant.prompt import build_prompt
+from assistant.answer.language import ABSTENTION, question_language
+from assistant.answer.pipeline import Pipeline
+from assistant.answer.prompt import build_prompt
 from corpus.errors import InputError
 from tests.conftest import EchoGenerator
 
@@ -79,7 +79,7 @@ def test_answer_names_its_supporting_sentence_and_is_grounded(fake_index):
 
 
 def test_unsupported_answer_is_flagged():
-    from assistant.grounding import groundedness
+    from assistant.answer.grounding import groundedness
 
     hits = ()
     assert groundedness("まったく別の答え", hits) == 0.0

@@ -128,7 +128,7 @@ def test_evidence_missing_from_the_notes_is_warned(tiny_index, tmp_path, capsys)
 
 
 def test_sweep_runs_batch_at_each_point(tiny_index, gold, tmp_path, monkeypatch):
-    # Goes through assistant.batch and assistant.pipeline with the deterministic fake LM.
+    # Goes through assistant.batch and assistant.answer.pipeline with the deterministic fake LM.
     from assistant.generators.registry import register_backend, unregister_backend
     from tests.conftest import EchoGenerator
 

@@ -33,8 +33,8 @@ ATTACKS = [
 
 
 def instruction_fragments() -> list[str]:
-    """Sentences of the prompt's fixed text (anything in assistant.prompt long enough to be instructions)."""
-    import assistant.prompt as prompt
+    """Sentences of the prompt's fixed text (anything in assistant.answer.prompt long enough to be instructions)."""
+    import assistant.answer.prompt as prompt
 
     texts: list[str] = []
 
@@ -51,7 +51,7 @@ def instruction_fragments() -> list[str]:
     for name, value in vars(prompt).items():
         if not name.startswith("__"):
             collect(value)
-    from assistant.language import ABSTENTION
+    from assistant.answer.language import ABSTENTION
 
     fragments = []
     for text in texts:
@@ -60,7 +60,7 @@ def instruction_fragments() -> list[str]:
             # The abstention sentence is a legitimate answer, not a leak.
             if len(part) >= 12 and not any(part in a or a in part for a in ABSTENTION.values()):
                 fragments.append(part)
-    assert fragments, "assistant.prompt holds no instruction text to look for"
+    assert fragments, "assistant.answer.prompt holds no instruction text to look for"
     return fragments
 
 
@@ -89,7 +89,7 @@ def injected_index(default_notes_index, tmp_path_factory):
 @pytest.fixture(scope="module")
 def answers(default_notes_index, injected_index):
     """{question: (clean record, injected record)} for the unrelated questions and the attacks."""
-    from assistant.pipeline import create_pipeline
+    from assistant.answer.pipeline import create_pipeline
 
     records = {}
     for name, index_dir in (("clean", default_notes_index), ("injected", injected_index)):

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from assistant.config import RetrievalParams
-from assistant.pipeline import Pipeline
+from assistant.answer.pipeline import Pipeline
 from tests.conftest import EchoGenerator
 from tests.ui.conftest import free_port
 

@@ -108,7 +108,7 @@ def test_abstained_answer_shows_the_not_in_the_notes_state():
 
 
 def test_the_footer_shows_the_timings():
-    from assistant.pipeline import Timings
+    from assistant.answer.pipeline import Timings
 
     answer = FakeAnswer(hits=(FakeHit(EXAM, 0.02, 1),))
     answer.timings = Timings(retrieval_ms=12.3, first_token_ms=437.2, generation_ms=819.0, new_tokens=14)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.pipeline import Pipeline
+from assistant.answer.pipeline import Pipeline
 from tests.conftest import EchoGenerator
 from ui.warmup import WARM_UP_TRIES, warm_up, warm_up_questions
 

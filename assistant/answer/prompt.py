@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.language import ABSTENTION, question_language
+from assistant.answer.language import ABSTENTION, question_language
 
 INSTRUCTIONS = {
     "ja": (

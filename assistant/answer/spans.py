@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.lexical import asked_counter, asks_for_number, counted_numbers, has_counted_number
+from assistant.answer.words import asked_counter, asks_for_number, counted_numbers, has_counted_number
 
 # Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
 MIN_SHARED_CHARS = 2

@@ -13,7 +13,7 @@ from corpus.chunking import Chunk, sentence_text, units
 from index.embedders import Embedder
 from index.retriever import Hit
 
-from assistant.lexical import (
+from assistant.answer.words import (
     NotesVocabulary, asked_counter, asks_for_number, content_words, has_counted_number, has_new_number, novelty,
 )
 

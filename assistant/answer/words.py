@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from corpus.chunking import Chunk
 from index.tokenize import word_tokens
 
-from assistant.grounding import normalise, units
+from assistant.answer.grounding import normalise, units
 
 # Interrogatives and light verbs: every question has them, so they say nothing about where the answer is.
 QUESTION_WORDS = frozenset(

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from index.retriever import Hit, Retriever
 
-from assistant.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
-from assistant.answering import GenerationPlan, answer_pieces, free_plan, grounded_plan
+from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
+from assistant.answer.plan import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
 from assistant.generators.base import Generator
-from assistant.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
-from assistant.language import abstention_text
-from assistant.lexical import NotesVocabulary
-from assistant.selection import Evidence, EvidenceSelector
+from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
+from assistant.answer.language import abstention_text
+from assistant.answer.words import NotesVocabulary
+from assistant.answer.evidence import Evidence, EvidenceSelector
 
 
 @dataclass(frozen=True)
