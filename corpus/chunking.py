@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 
 from corpus.loading import Document
+from corpus.text import has_words
 
 HEADING_SEPARATOR = " > "
 SENTENCE_ENDS = "。！？!?"
@@ -52,21 +52,16 @@ def sentence_text(heading_path: str, sentence: str) -> str:
     return f"{heading_path}: {sentence}" if heading_path else sentence
 
 
-_MARKUP = re.compile(r"[\s|#*`>\-]+")
 _TABLE_RULE = re.compile(r"\s*\|?[\s:|-]+\|?\s*")
-
-
-def _has_words(text: str) -> bool:
-    return bool(_MARKUP.sub("", unicodedata.normalize("NFKC", text)))
 
 
 def units(text: str) -> list[str]:
     """The sentences of a chunk: lines first (table rows, list items), then sentences within a line."""
     found = []
     for line in text.split("\n"):
-        if not _has_words(line) or _TABLE_RULE.fullmatch(line):
+        if not has_words(line) or _TABLE_RULE.fullmatch(line):
             continue
-        found.extend(s.strip() for s in split_sentences(line.strip()) if _has_words(s))
+        found.extend(s.strip() for s in split_sentences(line.strip()) if has_words(s))
     return found
 
 

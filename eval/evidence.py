@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from corpus.chunking import HEADING_SEPARATOR, Chunk
-
-# DESIGN: whitespace and the Markdown characters | # * ` are ignored on both sides.
-_IGNORED = re.compile(r"[\s|#*`]+")
-
-
-def normalize_evidence(text: str) -> str:
-    """NFKC, then whitespace and | # * ` removed: the form in which spans and chunks are compared."""
-    return _IGNORED.sub("", unicodedata.normalize("NFKC", text))
+from corpus.text import evidence_form
 
 
 class EvidenceMatcher:
@@ -27,14 +18,14 @@ class EvidenceMatcher:
 
     def __init__(self, chunks: Sequence[Chunk], *, match_headings: bool = False) -> None:
         self.chunks = tuple(chunks)
-        self._texts = [normalize_evidence(c.text) for c in self.chunks]
+        self._texts = [evidence_form(c.text) for c in self.chunks]
         self._headings = [
-            normalize_evidence(c.heading_path.split(HEADING_SEPARATOR)[-1]) if match_headings else "" for c in self.chunks
+            evidence_form(c.heading_path.split(HEADING_SEPARATOR)[-1]) if match_headings else "" for c in self.chunks
         ]
 
     def chunks_with(self, span: str) -> list[str]:
         """Ids of the chunks that contain `span`, in index order; none for a span that normalises to ''."""
-        key = normalize_evidence(span)
+        key = evidence_form(span)
         if not key:
             return []
         return [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
+from corpus.text import language
 
 from eval.evidence import EvidenceMatcher
 
@@ -28,10 +29,6 @@ class GoldItem:
     lang: str = "ja"
     kind: str = "factoid"
     topic: str = ""
-
-
-def _guess_lang(question: str) -> str:
-    return "en" if question.isascii() else "ja"
 
 
 def _strings(value, field: str, where: str) -> tuple[str, ...]:
@@ -69,7 +66,7 @@ def parse_gold_item(data, where: str) -> GoldItem:
     if not answerable and (answers or evidence):
         raise InputError(f"{where}: item {item_id} has `answerable: false`, so its `answer` and `evidence` must be empty")
     kind = data.get("kind") or ("factoid" if answerable else "unanswerable")
-    lang = data.get("lang") or _guess_lang(question)
+    lang = data.get("lang") or language(question)
     topic = data.get("topic") or ""
     for name, value in (("kind", kind), ("lang", lang), ("topic", topic)):
         if not isinstance(value, str):

@@ -8,24 +8,17 @@ Answer scores are on a 0–100 scale, abstention and retrieval scores on 0–1. 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from corpus.text import answer_form, nfkc
+
 # Defined once; the harness, the report and the CLI read these.
 BLEU_TOKENIZER = "ja-mecab"
 RETRIEVAL_CUTOFFS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
-_WHITESPACE = re.compile(r"\s+")
-
-
-def normalize_answer(text: str) -> str:
-    """JSQuAD-style: NFKC, lowercase, whitespace removed, trailing 。 stripped."""
-    text = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text).lower())
-    return text.rstrip("。")
 
 
 def _best(scores: Sequence[float]) -> float:
@@ -60,7 +53,7 @@ class CharF1(AnswerMetric):
 
     @staticmethod
     def pair_score(hypothesis: str, reference: str) -> float:
-        hyp, ref = normalize_answer(hypothesis), normalize_answer(reference)
+        hyp, ref = answer_form(hypothesis), answer_form(reference)
         if not hyp or not ref:
             return 100.0 if hyp == ref else 0.0
         common = sum((Counter(hyp) & Counter(ref)).values())
@@ -79,19 +72,19 @@ class ExactMatch(AnswerMetric):
     name = "exact_match"
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
-        hyp = normalize_answer(hypothesis)
-        return 100.0 if any(hyp == normalize_answer(r) for r in references) else 0.0
-
-
-def _nfkc(text: str) -> str:
-    # Full-width and half-width forms of the same character mean the same in these notes.
-    return unicodedata.normalize("NFKC", text).strip()
+        hyp = answer_form(hypothesis)
+        return 100.0 if any(hyp == answer_form(r) for r in references) else 0.0
 
 
 def _reference_streams(references: Sequence[Sequence[str]]) -> list[list[str | None]]:
     """sacrebleu's layout: one stream per reference position, padded with None where a question has fewer."""
     width = max((len(r) for r in references), default=0)
-    return [[_nfkc(r[i]) if i < len(r) else None for r in references] for i in range(max(width, 1))]
+    return [[_bleu_form(r[i]) if i < len(r) else None for r in references] for i in range(max(width, 1))]
+
+
+def _bleu_form(text: str) -> str:
+    # Full-width and half-width forms of the same character mean the same in these notes.
+    return nfkc(text).strip()
 
 
 class Bleu(AnswerMetric):
@@ -118,14 +111,14 @@ class Bleu(AnswerMetric):
         return BLEU(tokenize=self.tokenize, effective_order=True)
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
-        refs = [_nfkc(r) for r in references] or [""]
-        return float(self._sentence.sentence_score(_nfkc(hypothesis), refs).score)
+        refs = [_bleu_form(r) for r in references] or [""]
+        return float(self._sentence.sentence_score(_bleu_form(hypothesis), refs).score)
 
     def corpus_score(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
         _check_lengths(hypotheses, references)
         if not hypotheses:
             return 0.0
-        return float(self._corpus.corpus_score([_nfkc(h) for h in hypotheses], _reference_streams(references)).score)
+        return float(self._corpus.corpus_score([_bleu_form(h) for h in hypotheses], _reference_streams(references)).score)
 
     def signature(self) -> str:
         """sacrebleu's signature of the last corpus score (it knows the reference count only after one)."""
@@ -144,14 +137,14 @@ class Chrf(AnswerMetric):
         return CHRF()
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
-        refs = [_nfkc(r) for r in references] or [""]
-        return float(self._metric.sentence_score(_nfkc(hypothesis), refs).score)
+        refs = [_bleu_form(r) for r in references] or [""]
+        return float(self._metric.sentence_score(_bleu_form(hypothesis), refs).score)
 
     def corpus_score(self, hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> float:
         _check_lengths(hypotheses, references)
         if not hypotheses:
             return 0.0
-        return float(self._metric.corpus_score([_nfkc(h) for h in hypotheses], _reference_streams(references)).score)
+        return float(self._metric.corpus_score([_bleu_form(h) for h in hypotheses], _reference_streams(references)).score)
 
     def signature(self) -> str:
         """sacrebleu's signature of the last corpus score (it knows the reference count only after one)."""

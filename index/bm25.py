@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.tokenize import word_tokens
+from corpus.text import word_tokens
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 

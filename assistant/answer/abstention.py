@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer.grounding import normalise
-from assistant.answer.language import question_language
-from assistant.answer.words import NotesVocabulary, asked_counter, has_counted_number, tagged_words
+from corpus.text import KANJI, KATAKANA_BLOCK, comparable, language, tagged_words
+
+from assistant.answer.words import NotesVocabulary, asked_counter, has_counted_number
 from assistant.answer.evidence import Evidence
 
 # Below this dense similarity between the question and its best chunk, the notes are about something else.
@@ -21,9 +21,9 @@ FRAME_WORDS = frozenset(
 # Case particles that close the question's topic phrase (「SageMakerの早期停止は」).
 _TOPIC_END = frozenset({"は", "が", "を", "に", "で", "には", "では", "とは", "って", "へ"})
 MIN_KANJI_COMPOUND = 3
-_LOANWORD = re.compile(r"[\u30a0-\u30ff]{3,}|[A-Za-z][A-Za-z0-9\-]{2,}")
-_KANJI = re.compile(r"[\u4e00-\u9fff]+")
-_KANJI_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_LOANWORD = re.compile(f"[{KATAKANA_BLOCK}]{{3,}}|[A-Za-z][A-Za-z0-9\\-]{{2,}}")
+_KANJI = re.compile(f"[{KANJI}]+")
+_KANJI_RUN = re.compile(f"[{KANJI}]{{2,}}")
 # Names and codes: Latin words with a capital or a digit (MLS-C01, SageMaker, S3).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 
@@ -93,7 +93,7 @@ def unknown_topic(question: str, vocabulary: NotesVocabulary) -> str | None:
 
     English questions are skipped: their words cannot be expected in Japanese notes (names are checked apart).
     """
-    if question_language(question) != "ja":
+    if language(question) != "ja":
         return None
     for compound in topic_terms(question):
         for word in compound:
@@ -108,7 +108,7 @@ _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "
 def asked_attribute(question: str) -> list[str]:
     """The noun compound that a Japanese question asks the value of, as its words: the one right before 「は」 and
     the question word (「…最大メモリサイズはいくつですか」 → [最大, メモリ, サイズ]); empty if there is none."""
-    if question_language(question) != "ja":
+    if language(question) != "ja":
         return []
     words = tagged_words(question)
     for i in range(len(words) - 1, 0, -1):
@@ -125,7 +125,7 @@ def asked_attribute(question: str) -> list[str]:
 def missing_attribute(question: str, context: str) -> str | None:
     """A loanword of the asked attribute (メモリ of 最大メモリサイズ) that the evidence's chunk never uses, or None."""
     for word in asked_attribute(question):
-        if word not in FRAME_WORDS and _LOANWORD.fullmatch(word) and normalise(word) not in context:
+        if word not in FRAME_WORDS and _LOANWORD.fullmatch(word) and comparable(word) not in context:
             return word
     return None
 
@@ -148,9 +148,9 @@ def reason_to_abstain(
         if counter and not has_counted_number(evidence.sentence, counter):
             return f"no number counted in {counter}"
     chunk = evidence.chunk
-    context = normalise(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
+    context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
-        missing = [name for name in question_names(question) if normalise(name) not in context]
+        missing = [name for name in question_names(question) if comparable(name) not in context]
         if missing:
             return f"{', '.join(missing)} not in the evidence"
     if rule.check_topic:

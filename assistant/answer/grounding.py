@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.chunking import units
+from corpus.text import comparable
 from index.retriever import Hit
 
 # An answer whose character bigrams are at least this much covered by the notes counts as grounded.
 GROUNDED_FROM = 0.6
-_MARKUP = re.compile(r"[\s|#*`>\-]+")
 
 
 @dataclass(frozen=True)
@@ -25,20 +23,15 @@ class Support:
     overlap: float
 
 
-def normalise(text: str) -> str:
-    """NFKC, lower case, no whitespace or Markdown markup: the form in which texts are compared."""
-    return _MARKUP.sub("", unicodedata.normalize("NFKC", text).lower())
-
-
 def bigrams(text: str) -> set[str]:
     """Character bigrams of the normalised text; a one-character text is its own single "bigram"."""
-    text = normalise(text)
+    text = comparable(text)
     return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
 
 def _grams_of_source(text: str) -> set[str]:
     """Bigrams and single characters, so that a one-character answer can be found in a source too."""
-    text = normalise(text)
+    text = comparable(text)
     return {text[i : i + 2] for i in range(len(text) - 1)} | set(text)
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from index.retriever import Hit, Retriever
 
 from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
+from assistant.answer.prompt import abstention_text
 from assistant.answer.plan import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
 from assistant.generators.base import Generator
 from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
-from assistant.answer.language import abstention_text
 from assistant.answer.words import NotesVocabulary
 from assistant.answer.evidence import Evidence, EvidenceSelector
 

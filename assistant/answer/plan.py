@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES, WORD_CHARS, word_boundaries
+
 from assistant.config import GenerationParams
 from assistant.answer.spans import answer_candidates, plain_sentence
 from assistant.generators.base import SpanConstraint
-from assistant.answer.words import word_boundaries
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
 from assistant.answer.evidence import Evidence
 
@@ -58,11 +59,11 @@ def free_plan(question: str, passages: Sequence[str], params: GenerationParams) 
 
 
 # Characters that may not end an answer: particles and punctuation wait until a word follows them.
-_DANGLING = re.compile(r"[\u3041-\u309f、。・:：,.()（）\s]+$")
+_DANGLING = re.compile(rf"[{HIRAGANA}{CLAUSE_MARKS},.()（）\s]+$")
 # A name in Latin letters runs on across single spaces (「Real World Knowledge」): an early stop inside it is extended.
 _LATIN_RUN = re.compile(r"(?: [A-Za-z0-9][A-Za-z0-9.\-]*)+")
-_WORD_CHAR = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fcA-Za-z0-9]")
-_PARTICLE_TAIL = re.compile(r"(?:[はがをにでともへやの、。・:：,\s(（]|なので|ので|ため|による|として|など)+$")
+_WORD_CHAR = re.compile(f"[{WORD_CHARS}]")
+_PARTICLE_TAIL = re.compile(rf"(?:[{PARTICLES}{CLAUSE_MARKS},\s(（]|{'|'.join(TRAILING_CONNECTIVES)})+$")
 
 
 class SpanFinisher:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.answer.language import ABSTENTION, question_language
+from corpus.text import language
+
+# What the assistant says when the notes do not hold the answer, in the question's language.
+ABSTENTION = {"ja": "ノートには記載がありません。", "en": "The notes do not contain this."}
 
 INSTRUCTIONS = {
     "ja": (
@@ -21,6 +24,12 @@ INSTRUCTIONS = {
         f"If the passages do not contain the answer, reply \"{ABSTENTION['en']}\""
     ),
 }
+
+
+def abstention_text(question: str) -> str:
+    return ABSTENTION[language(question)]
+
+
 DATA_TAGS = {"ja": ("<資料>", "</資料>"), "en": ("<data>", "</data>")}
 ANSWER_LABEL = {"ja": ("質問", "回答"), "en": ("Question", "Answer")}
 
@@ -34,7 +43,7 @@ def _neutralise(text: str) -> str:
 
 def build_prompt(question: str, passages: Sequence[str], examples: Sequence[tuple[str, str, str]] = ()) -> str:
     """A completion prompt. `examples` are (passage, question, answer) shots shown before the real question."""
-    lang = question_language(question)
+    lang = language(question)
     opening, closing = DATA_TAGS[lang]
     q_label, a_label = ANSWER_LABEL[lang]
     parts = [INSTRUCTIONS[lang], ""]
@@ -69,7 +78,7 @@ SPAN_SHOTS_EN = (("イベント情報", "締め切り 3月31日", "When is the d
 
 
 def _span_block(heading: str, sentence: str, question: str, answer: str | None) -> str:
-    q_label, a_label = ANSWER_LABEL[question_language(question)]
+    q_label, a_label = ANSWER_LABEL[language(question)]
     opening, closing = DATA_TAGS["ja"]
     tail = f"{ANSWER_OPEN}{answer}{ANSWER_CLOSE}\n\n" if answer is not None else ""
     return f"{opening}\n見出し: {_neutralise(heading)}\n[1] {_neutralise(sentence)}\n{closing}\n{q_label}: {question}\n{a_label}:{tail}"
@@ -80,7 +89,7 @@ def build_span_prompt(question: str, heading: str, sentence: str) -> str:
 
     The instructions and shots come first and never change, so llama.cpp reuses their cached state.
     """
-    shots = SPAN_SHOTS + (SPAN_SHOTS_EN if question_language(question) == "en" else ())
+    shots = SPAN_SHOTS + (SPAN_SHOTS_EN if language(question) == "en" else ())
     parts = [SPAN_INSTRUCTIONS, "\n\n"]
     parts += [_span_block(*shot) for shot in shots]
     parts.append(_span_block(heading, sentence, question, None))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from corpus.text import (
+    CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
+)
 
 from assistant.answer.words import asked_counter, asks_for_number, counted_numbers, has_counted_number
 
@@ -12,23 +15,21 @@ MIN_SHARED_CHARS = 2
 # A shared stretch of only hiragana must be at least this long to count (okurigana and particles recur everywhere).
 MIN_SHARED_KANA = 3
 _WORD_CHAR = re.compile(r"[a-z0-9]")
-_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
-_SYMBOLS = re.compile(r"[\W_]+")
 # Where a candidate ends: sentence and clause punctuation, brackets, table cells, <br> and list dots.
 _BREAKS_KEPT = re.compile(r"(<br>|[。、|：:「」『』（）()<>・]|\s{2,})")
 # Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
-_LEADING = re.compile(r"^(?:[はがをにでともへやの、。・:：\s|()（）「」『』\-※>=]|による|よる)+")
-_TRAILING = re.compile(r"(?:[はがをにでともへやの、。・:：\s|(（「『\-※=]|なので|ので|ため|による|によって|として|など|あたり)+$")
+_LEADING = re.compile(rf"^(?:[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』\-※>=]|による|よる)+")
+_TRAILING = re.compile(rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり)+$")
 # Items of an enumeration (Recall、Precision、Accuracy): names that stay together as one candidate.
-_LIST_ITEM = re.compile(r"[A-Za-z0-9\u30a1-\u30fa\u30fc][A-Za-z0-9\u30a1-\u30fa\u30fc\-. ]{0,30}")
+_LIST_ITEM = re.compile(rf"[{LATIN_DIGITS}{KATAKANA}][{LATIN_DIGITS}{KATAKANA}\-. ]{{0,30}}")
 _LIST_SEPARATORS = ("、", "・", ",")
 # A one-character stretch (「表」 from 「(表)」) is an aside, tried after longer ones.
 MIN_CANDIDATE_CHARS = 2
 # A stretch that ends like this states a condition (「ファイル出力する場合」), which rarely answers a question.
 _CONDITION_ENDS = ("場合", "とき", "時には")
 # Characters that make up words (not particles): a question word glued to one of these belongs to the answer.
-_CONTENT_CHAR = re.compile(r"[\u4e00-\u9fff\u30a1-\u30fa\u30fcA-Za-z0-9%％]")
-_ASCII_WORD_CHAR = re.compile(r"[A-Za-z0-9]")
+_CONTENT_CHAR = re.compile(f"[{WORD_CHARS}%％]")
+_ASCII_WORD_CHAR = re.compile(f"[{LATIN_DIGITS}]")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
 
@@ -38,22 +39,6 @@ def plain_sentence(sentence: str) -> str:
     if text.startswith("|"):
         return " ".join(cell.strip() for cell in text.strip("|").split("|") if cell.strip())
     return _LIST_MARKER.sub("", text)
-
-
-def _fold(char: str) -> str:
-    return unicodedata.normalize("NFKC", char).lower()[:1]
-
-
-def _folded(text: str) -> tuple[str, list[int], frozenset[int]]:
-    """`text` NFKC lower-cased without whitespace; each kept char's index in `text`; where whitespace was dropped."""
-    chars, positions, breaks = [], [], set()
-    for i, char in enumerate(text):
-        if char.isspace():
-            breaks.add(len(chars))
-            continue
-        chars.append(_fold(char))
-        positions.append(i)
-    return "".join(chars), positions, frozenset(breaks)
 
 
 def _is_whole_word(haystack: str, start: int, end: int, breaks: frozenset[int]) -> bool:
@@ -68,10 +53,10 @@ class _Question:
     """The question folded once, for repeated substring look-ups."""
 
     def __init__(self, question: str) -> None:
-        self.text, _, self.breaks = _folded(question)
+        self.text, _, self.breaks = folded(question)
 
     def shares(self, piece: str) -> bool:
-        if len(piece) < MIN_SHARED_CHARS or (_HIRAGANA.fullmatch(piece) and len(piece) < MIN_SHARED_KANA):
+        if len(piece) < MIN_SHARED_CHARS or (HIRAGANA_RUN.fullmatch(piece) and len(piece) < MIN_SHARED_KANA):
             return False
         start = self.text.find(piece)
         while start >= 0:
@@ -87,13 +72,13 @@ def covered_by_question(question: str, text: str) -> list[bool]:
     Greedy longest match, left to right, on NFKC lower-cased text without whitespace.
     """
     asked = _Question(question)
-    folded, positions, breaks = _folded(text)
+    haystack, positions, breaks = folded(text)
     covered = [False] * len(text)
     i = 0
-    while i < len(folded):
+    while i < len(haystack):
         length = next(
-            (n for n in range(len(folded) - i, MIN_SHARED_CHARS - 1, -1)
-             if _is_whole_word(folded, i, i + n, breaks) and asked.shares(folded[i : i + n])),
+            (n for n in range(len(haystack) - i, MIN_SHARED_CHARS - 1, -1)
+             if _is_whole_word(haystack, i, i + n, breaks) and asked.shares(haystack[i : i + n])),
             0,
         )
         for k in range(i, i + length):
@@ -159,7 +144,7 @@ def answer_candidates(question: str, sentence: str) -> tuple[str, ...]:
     for stretch in stretches:
         for piece in _pieces(stretch):
             piece = _trimmed(piece)
-            if piece and not _HIRAGANA.fullmatch(piece) and not _SYMBOLS.fullmatch(piece):
+            if piece and not HIRAGANA_RUN.fullmatch(piece) and not SYMBOL_RUN.fullmatch(piece):
                 found.append(piece)
     found = list(dict.fromkeys(found))
     counter = asked_counter(question)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-import unicodedata
 from dataclasses import dataclass
 
-from corpus.chunking import Chunk
-from index.tokenize import word_tokens
-
-from assistant.answer.grounding import normalise, units
+from corpus.chunking import Chunk, units
+from corpus.text import HIRAGANA_RUN, KANJI, SYMBOL_RUN, comparable, nfkc, word_tokens
 
 # Interrogatives and light verbs: every question has them, so they say nothing about where the answer is.
 QUESTION_WORDS = frozenset(
     "何 なに なん どう どれ どの どこ どんな いつ なぜ 誰 ある いる する なる できる でき ます です か くらい ぐらい "
     "what which who whom when where why how is are was were do does did the a an of to in on for and or be by with".split()
 )
-_PUNCTUATION = re.compile(r"[\W_]+")
-_HIRAGANA_ONLY = re.compile(r"[\u3040-\u309f]+")
 # A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
 _DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
 # Questions that ask for an amount, a count, a time or a date: their answer holds a number.
@@ -33,37 +27,13 @@ _ASKS_NUMBER = re.compile(
 )
 
 
-@functools.cache
-def _tagger():
-    import fugashi
-
-    return fugashi.Tagger()
-
-
-def tagged_words(text: str) -> list[tuple[str, str]]:
-    """(surface, part of speech) for each word of the NFKC-normalised text (MeCab with UniDic)."""
-    return [(w.surface, w.feature.pos1) for w in _tagger()(unicodedata.normalize("NFKC", text))]
-
-
-def word_boundaries(text: str) -> frozenset[int]:
-    """The character offsets in `text` where a word starts or ends (0 and len(text) included)."""
-    bounds, position = {0, len(text)}, 0
-    for word in _tagger()(text):
-        start = text.find(word.surface, position)
-        if start < 0:
-            continue
-        position = start + len(word.surface)
-        bounds.update((start, position))
-    return frozenset(bounds)
-
-
 def content_words(question: str) -> list[str]:
     """The question's words that can point at the answer, in order, without repeats."""
-    return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not _PUNCTUATION.fullmatch(w)]
+    return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not SYMBOL_RUN.fullmatch(w)]
 
 
 # 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
-_COUNTER = re.compile(r"何\s*(か[\u4e00-\u9fff]|[\u4e00-\u9fff\u30a1-\u30fa%])")
+_COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[{KANJI}\u30a1-\u30fa%])")
 
 
 def asks_for_number(question: str) -> bool:
@@ -78,7 +48,7 @@ _ENGLISH_COUNTER = re.compile(r"\bhow many (\w+)|\bin (\w+)\s*\??$", re.IGNORECA
 
 def asked_counter(question: str) -> str | None:
     """The unit a question counts in (分 for 何分 or "in minutes", か国 for 何か国語), or None."""
-    match = _COUNTER.search(unicodedata.normalize("NFKC", question))
+    match = _COUNTER.search(nfkc(question))
     if match:
         return match.group(1)
     english = _ENGLISH_COUNTER.search(question)
@@ -95,23 +65,23 @@ def _units(counter: str) -> str:
 
 def has_counted_number(text: str, counter: str) -> bool:
     """True when `text` has a number followed by `counter` (90分, 3か国, the 120分 of 90~120分; 28% for 割)."""
-    return bool(re.search(r"\d\s*(?:" + _units(counter) + ")", unicodedata.normalize("NFKC", text)))
+    return bool(re.search(r"\d\s*(?:" + _units(counter) + ")", nfkc(text)))
 
 
 def counted_numbers(question: str, text: str, counter: str) -> list[str]:
     """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those the question itself states and the
     upper ends of ranges (1000点 of 「100~1000点中720点」)."""
-    stated = set(_DIGITS.findall(normalise(question)))
+    stated = set(_DIGITS.findall(comparable(question)))
     amount = re.compile(r"(?<![\d.,~〜\-])(?:約|最大|最小)?\d[\d.,]*\s*(?:" + _units(counter) + ")"
                         r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?")
-    found = amount.findall(unicodedata.normalize("NFKC", text))
+    found = amount.findall(nfkc(text))
     return [f for f in found if not set(_DIGITS.findall(f)) <= stated]
 
 
 def has_new_number(question: str, text: str) -> bool:
     """True when `text` holds a number that the question does not already mention."""
-    asked = set(_DIGITS.findall(normalise(question)))
-    return any(n not in asked for n in _DIGITS.findall(normalise(text)))
+    asked = set(_DIGITS.findall(comparable(question)))
+    return any(n not in asked for n in _DIGITS.findall(comparable(text)))
 
 
 def novelty(question: str, text: str) -> int:
@@ -119,11 +89,11 @@ def novelty(question: str, text: str) -> int:
 
     A sentence made only of the question's own words (a heading echo, "(MLA-C01)") cannot hold the answer.
     """
-    asked = {normalise(w) for w in word_tokens(question)}
+    asked = {comparable(w) for w in word_tokens(question)}
     count = 0
     for word in word_tokens(text):
-        word = normalise(word)
-        if word in asked or not word or _PUNCTUATION.fullmatch(word) or _HIRAGANA_ONLY.fullmatch(word):
+        word = comparable(word)
+        if word in asked or not word or SYMBOL_RUN.fullmatch(word) or HIRAGANA_RUN.fullmatch(word):
             continue
         count += len(word)
     return count
@@ -141,13 +111,13 @@ class Lexicon:
         frequency: Counter[str] = Counter()
         count = 0
         for text in texts:
-            frequency.update({normalise(w) for w in word_tokens(text)})
+            frequency.update({comparable(w) for w in word_tokens(text)})
             count += 1
         return cls(dict(frequency), count)
 
     def idf(self, word: str) -> float:
         """Smoothed IDF; a word absent from the notes gets the largest weight."""
-        return math.log((self.documents + 1) / (self.document_frequency.get(normalise(word), 0) + 0.5))
+        return math.log((self.documents + 1) / (self.document_frequency.get(comparable(word), 0) + 0.5))
 
     def coverage(self, words: Iterable[str], text: str) -> float:
         """The IDF-weighted share of `words` found in `text` (substring match on normalised text)."""
@@ -155,8 +125,8 @@ class Lexicon:
         total = sum(self.idf(w) for w in words)
         if not total:
             return 0.0
-        haystack = normalise(text)
-        return sum(self.idf(w) for w in words if normalise(w) in haystack) / total
+        haystack = comparable(text)
+        return sum(self.idf(w) for w in words if comparable(w) in haystack) / total
 
 
 @dataclass(frozen=True)
@@ -178,9 +148,9 @@ class NotesVocabulary:
                 opening.append(f"{chunk.heading_path} {chunk.text}")
         return cls(
             Lexicon.build(sentences),
-            normalise(" ".join(f"{c.heading_path} {c.text}" for c in chunks)),
-            {source: normalise(" ".join(parts)) for source, parts in leads.items()},
+            comparable(" ".join(f"{c.heading_path} {c.text}" for c in chunks)),
+            {source: comparable(" ".join(parts)) for source, parts in leads.items()},
         )
 
     def mentions(self, term: str) -> bool:
-        return normalise(term) in self.text
+        return comparable(term) in self.text

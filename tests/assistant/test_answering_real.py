@@ -7,7 +7,7 @@ import pytest
 from assistant.config import DEFAULT_GENERATION
 from assistant.answer.spans import plain_sentence
 from assistant.generators.grammar import is_span_of
-from assistant.answer.language import ABSTENTION
+from assistant.answer.prompt import ABSTENTION
 
 pytestmark = pytest.mark.slow
 

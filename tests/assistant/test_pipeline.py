@@ -3,7 +3,8 @@
 import pytest
 
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
-from assistant.answer.language import ABSTENTION, question_language
+from assistant.answer.prompt import ABSTENTION
+from corpus.text import language as question_language
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import build_prompt
 from corpus.errors import InputError

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from corpus.errors import InputError
-from eval.evidence import EvidenceMatcher, normalize_evidence
+from corpus.text import evidence_form
+from eval.evidence import EvidenceMatcher
 from eval.gold import GoldItem, evidence_problems, load_gold
 from tests.conftest import REPO
 
@@ -88,8 +89,8 @@ def test_missing_and_empty_files(tmp_path):
         ("a\tb\nc　d", "abcd"),  # ideographic space too
     ],
 )
-def test_normalize_evidence(text, expected):
-    assert normalize_evidence(text) == expected
+def test_evidence_form(text, expected):
+    assert evidence_form(text) == expected
 
 
 def test_evidence_matching_follows_the_design_rule():

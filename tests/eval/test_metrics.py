@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpus.text import answer_form
 from eval.metrics import (
     RETRIEVAL_KEYS,
     Bleu,
@@ -17,7 +18,6 @@ from eval.metrics import (
     binary_ndcg,
     first_relevant_rank,
     hit_rate_curve,
-    normalize_answer,
     retrieval_scores,
 )
 
@@ -35,8 +35,8 @@ F1, EM = CharF1(), ExactMatch()
         ("。途中。の句点", "。途中。の句点"),
     ],
 )
-def test_normalize_answer(text, expected):
-    assert normalize_answer(text) == expected
+def test_answer_form(text, expected):
+    assert answer_form(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def instruction_fragments() -> list[str]:
     for name, value in vars(prompt).items():
         if not name.startswith("__"):
             collect(value)
-    from assistant.answer.language import ABSTENTION
+    from assistant.answer.prompt import ABSTENTION
 
     fragments = []
     for text in texts:
