@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 
@@ -64,6 +65,17 @@ class FaissStore:
         if self.size == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._index.reconstruct_n(0, self.size)
+
+    def vectors_at(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of `rows`, in that order: an exact copy for the flat and the HNSW index alike."""
+        if not len(rows):
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
+    def inner_products(self, query: np.ndarray, rows: Sequence[int]) -> list[float]:
+        """`query` · the stored vector of each of `rows` (their cosine similarity: both sides are normalised)."""
+        query = np.asarray(query, dtype=np.float32)
+        return [float(vector @ query) for vector in self.vectors_at(rows)]
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(row, inner product) pairs, best first."""

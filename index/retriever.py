@@ -38,7 +38,8 @@ MAX_QUERY_CHARS = 20_000
 class Hit:
     """A retrieved chunk with its rank (1 = best) and the score that ranked it.
 
-    `dense_score` is the cosine similarity to the query when the dense side saw this chunk.
+    `dense_score` is the chunk's cosine similarity to the query: the retriever fills it in every mode, also for hits
+    only BM25 found. `bm25_score` is the chunk's BM25 score when the lexical side found it.
     """
 
     chunk: Chunk
@@ -100,16 +101,22 @@ class Retriever:
             raise InputError(f"k must be at least 1, got {k}")
         check_query(query)
         depth = max(k, FUSION_DEPTH) if mode is RetrieverMode.HYBRID else k
-        dense = self.index.dense.search(self.embedder.embed_query(query), depth) if mode is not RetrieverMode.BM25 else []
         lexical = self.index.bm25.search(query, depth) if mode is not RetrieverMode.DENSE else []
-        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        # The query is embedded once, in BM25 mode too (when BM25 found anything): every hit gets its similarity.
+        vector = self.embedder.embed_query(query) if mode is not RetrieverMode.BM25 or lexical else None
+        dense = self.index.dense.search(vector, depth) if mode is not RetrieverMode.BM25 else []
         if mode is RetrieverMode.DENSE:
             ranked = dense
         elif mode is RetrieverMode.BM25:
             ranked = lexical
         else:
             ranked = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in lexical]])
+        ranked = ranked[:k]
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        unseen = [row for row, _ in ranked if row not in dense_scores]  # found by BM25 alone: score just these rows
+        if unseen:
+            dense_scores.update(zip(unseen, self.index.dense.inner_products(vector, unseen)))
         return [
-            Hit(self.index.chunks[row], score, rank, dense_scores.get(row), lexical_scores.get(row))
-            for rank, (row, score) in enumerate(ranked[:k], start=1)
+            Hit(self.index.chunks[row], score, rank, dense_scores[row], lexical_scores.get(row))
+            for rank, (row, score) in enumerate(ranked, start=1)
         ]

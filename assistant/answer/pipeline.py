@@ -134,16 +134,8 @@ class Pipeline:
         return other
 
     def retrieve(self, question: str, retrieval: RetrievalParams) -> tuple[Hit, ...]:
-        hits = self.retriever.search(question, retrieval.passages, retrieval.retriever)
-        if hits and all(h.dense_score is None for h in hits):
-            # BM25-only rankings carry no similarity; the abstention rule needs one.
-            query = self.retriever.embedder.embed_query(question)
-            vectors = self.retriever.index.dense.vectors()
-            rows = {c.id: i for i, c in enumerate(self.retriever.index.chunks)}
-            hits = tuple(
-                Hit(h.chunk, h.score, h.rank, float(vectors[rows[h.chunk.id]] @ query), h.bm25_score) for h in hits
-            )
-        return tuple(hits)
+        # Every hit carries its similarity to the question (the abstention rule needs one), whatever the mode.
+        return tuple(self.retriever.search(question, retrieval.passages, retrieval.retriever))
 
     def stream(
         self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None

@@ -11,7 +11,8 @@ from corpus.errors import InputError
 from corpus.loading import load_notes
 from index import storage
 from index.builder import build_index
-from index.embedders import make_embedder
+from index.embedders import make_embedder, normalised
+from index.faiss_store import FaissStore, IndexKind
 from index.manifest import StaleIndexError, check_fresh
 from index.retriever import Retriever, reciprocal_rank_fusion
 from index.storage import read_index
@@ -155,6 +156,62 @@ def test_each_retriever_finds_the_right_chunk(notes_dir, tmp_path, mode):
     assert hits[0].chunk.heading_path == "正則化"
     assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
     assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+QUERY = "L2正則化はすべての重みを小さくする"
+
+
+def dense_cosines(retriever, query):
+    """chunk id -> the dense retriever's cosine, over every chunk."""
+    return {h.chunk.id: h.dense_score for h in retriever.search(query, k=len(retriever.index.chunks), mode="dense")}
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_every_hit_carries_its_dense_similarity(notes_dir, tmp_path, mode):
+    build(notes_dir, tmp_path / "idx")
+    retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
+    cosines = dense_cosines(retriever, QUERY)
+    hits = retriever.search(QUERY, k=3, mode=mode)
+    assert hits and all(h.dense_score is not None for h in hits)
+    for hit in hits:
+        assert hit.dense_score == pytest.approx(cosines[hit.chunk.id], abs=1e-6)
+    if mode == "bm25":
+        assert [h.score for h in hits] == [h.bm25_score for h in hits]  # BM25 still ranks; the cosine only rides along
+
+
+def test_hybrid_hits_only_bm25_found_get_the_cosine_the_pipeline_used_to_compute(notes_dir, tmp_path, monkeypatch):
+    build(notes_dir, tmp_path / "idx")
+    stored = read_index(tmp_path / "idx")
+    retriever = Retriever(stored, make_embedder(FAKE))
+    cosines = dense_cosines(retriever, QUERY)
+    monkeypatch.setattr(stored.dense, "search", lambda query, k: [])  # the dense side finds nothing (an HNSW miss)
+    hits = retriever.search(QUERY, k=3, mode="hybrid")
+    assert hits and all(h.bm25_score is not None for h in hits)
+    query = make_embedder(FAKE).embed_query(QUERY)
+    vectors, rows = stored.dense.vectors(), {c.id: i for i, c in enumerate(stored.chunks)}
+    for hit in hits:
+        assert hit.dense_score == float(vectors[rows[hit.chunk.id]] @ query)  # bit for bit the old pipeline's figure
+        assert hit.dense_score == pytest.approx(cosines[hit.chunk.id], abs=1e-6)
+
+
+def test_bm25_without_hits_does_not_embed_the_query(notes_dir, tmp_path, monkeypatch):
+    build(notes_dir, tmp_path / "idx")
+    retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
+    monkeypatch.setattr(retriever, "embedder", None)  # any embedding would fail
+    assert retriever.search("zzzz", k=3, mode="bm25") == []
+
+
+@pytest.mark.parametrize("kind", list(IndexKind))
+def test_faiss_store_returns_the_chosen_rows(kind, tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = normalised(rng.standard_normal((40, 16)))
+    FaissStore.build(vectors, kind).save(tmp_path / "v.faiss")
+    store = FaissStore.load(tmp_path / "v.faiss")
+    np.testing.assert_array_equal(store.vectors_at([7, 0, 39]), vectors[[7, 0, 39]])
+    assert store.vectors_at([]).shape == (0, 16)
+    query = vectors[3]
+    assert store.inner_products(query, [3, 7]) == [float(vectors[3] @ query), float(vectors[7] @ query)]
+    assert store.inner_products(query, [3])[0] == pytest.approx(1.0, abs=1e-6)
 
 
 def test_unknown_retriever_lists_choices(notes_dir, tmp_path):
