@@ -14,6 +14,7 @@ from tqdm import tqdm
 from corpus.errors import InputError
 
 from assistant.answer.pipeline import Pipeline
+from assistant.jsonl import JsonLine, json_lines, read_text, text_lines
 
 
 @dataclass(frozen=True)
@@ -46,35 +47,26 @@ def _is_unicode_text(text: str) -> bool:
 
 def read_questions(path: Path) -> BatchInput:
     """Questions from JSONL (objects with `id` and `question`) or plain text (one question per line, id = line number)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"input file not found: {path}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"input file {path} is not UTF-8 (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError(f"cannot read input file {path}: {exc.strerror}") from None
-    # Only "\n" ends a line: str.splitlines() would also split inside a JSON string holding U+2028 or U+0085.
-    lines = text.split("\n")
+    text = read_text(path, "input file")
+    lines = text_lines(text)
     questions: list[BatchQuestion] = []
     problems: list[str] = []
     seen: set[str] = set()
     jsonl = _is_jsonl(Path(path), lines)
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    entries = json_lines(text) if jsonl else (JsonLine(n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    for entry in entries:
+        number = entry.number
+        if entry.error:
+            problems.append(f"line {number}: {entry.error}")
             continue
         if jsonl:
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: not valid JSON ({exc.msg})")
-                continue
+            item = entry.value
             if not isinstance(item, dict) or not str(item.get("id", "")).strip() or not isinstance(item.get("question"), str) or not item["question"].strip():
                 problems.append(f"line {number}: needs a non-empty \"id\" and \"question\"")
                 continue
             qid, question = str(item["id"]).strip(), item["question"]
         else:
-            qid, question = f"line-{number}", line
+            qid, question = f"line-{number}", entry.value
         if not (_is_unicode_text(qid) and _is_unicode_text(question)):
             problems.append(f"line {number}: contains a lone surrogate escape (such as \\ud800), which is not a character")
             continue

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from corpus.errors import InputError
 
+from assistant.flags import add_generation_flags, add_index_dir, pipeline_from_args, settings_from_args
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
@@ -25,10 +27,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
-
-
-def _add_index_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index-dir", type=Path, help="index folder (default: the data folder's index of the default notes)")
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -73,56 +71,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_generation_flags(parser: argparse.ArgumentParser) -> None:
-    """Sampling and retrieval flags; defaults and ranges come from assistant.config."""
-    from index.retriever import RetrieverMode
-
-    from assistant.config import DEFAULT_GENERATION, PASSAGES_RANGE, RetrievalParams, setting_help, setting_range
-
-    for name, kind in (("temperature", float), ("top_k", int), ("top_p", float), ("max_new_tokens", int),
-                       ("repetition_penalty", float), ("seed", int)):
-        spec = setting_range(name)
-        parser.add_argument(
-            f"--{name.replace('_', '-')}", type=kind, default=None, metavar="N" if kind is int else "F",
-            help=f"{setting_help(name)} (default: {getattr(DEFAULT_GENERATION, name)}, range {spec.describe()})",
-        )
-    defaults = RetrievalParams()
-    parser.add_argument("--passages", type=int, default=None,
-                        help=f"chunks retrieved for the answer (default: {defaults.passages}, range {PASSAGES_RANGE.describe()})")
-    parser.add_argument("--retriever", choices=[m.value for m in RetrieverMode], default=None,
-                        help=f"default: {defaults.retriever.value}")
-    parser.add_argument("--backend", default=None, help="llamacpp (default), transformers or openai")
-    parser.add_argument("--model", default=None, help="GGUF path (llamacpp), model id or path (transformers), model name (openai)")
-    parser.add_argument("--base-url", default=None, help="OpenAI-compatible server URL for --backend openai, e.g. http://127.0.0.1:11434/v1")
-    parser.add_argument("--no-grounding", dest="grounding", action="store_false",
-                        help="let the model write the answer freely instead of copying a span of the notes (for larger models)")
-    _add_index_dir(parser)
-
-
-def settings_from_args(args: argparse.Namespace):
-    """(GenerationParams, RetrievalParams) from the flags; unset flags keep the config defaults."""
-    from assistant.config import DEFAULT_GENERATION, RetrievalParams
-
-    generation = DEFAULT_GENERATION.with_overrides(
-        temperature=args.temperature, top_k=args.top_k, top_p=args.top_p, max_new_tokens=args.max_new_tokens,
-        repetition_penalty=args.repetition_penalty, seed=args.seed,
-    )
-    defaults = RetrievalParams()
-    retrieval = RetrievalParams(
-        passages=defaults.passages if args.passages is None else args.passages,
-        retriever=args.retriever or defaults.retriever,
-    )
-    return generation, retrieval
-
-
-def pipeline_from_args(args: argparse.Namespace):
-    from assistant.answer.pipeline import create_pipeline
-
-    generation, retrieval = settings_from_args(args)
-    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval,
-                           grounding=getattr(args, "grounding", True))
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.config import validate_question
 
@@ -157,10 +105,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from ui.app import run_ui
+    from ui.app import auth_from_env, run_ui
 
-    settings_from_args(args)
-    return run_ui(args)
+    settings_from_args(args)  # bad flags fail before the model loads
+    auth = auth_from_env() if args.auth else None
+    return run_ui(pipeline_from_args(args), host=args.host, port=args.port, auth=auth)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -173,8 +122,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from corpus.chunking import ChunkerSettings
     from index.embedders import DEFAULT_EMBEDDER, embedder_names
-    from index.retriever import DEFAULT_RETRIEVER, DEFAULT_SEARCH_K, RetrieverMode
+    from index.retriever import RetrieverMode
 
+    from assistant.config import DEFAULT_RETRIEVER, DEFAULT_SEARCH_K
     from assistant.paths import DEFAULT_NOTES_DIR, REPO_ROOT
 
     parser = _Parser(prog="python -m assistant", description="A local, offline study assistant over your notes.")
@@ -182,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", help="chunk and embed a notes folder into an index")
     index.add_argument("--notes", type=Path, default=DEFAULT_NOTES_DIR, help="folder of .md/.txt notes (default: the bundled notes)")
-    _add_index_dir(index)
+    add_index_dir(index)
     index.add_argument("--embedder", default=DEFAULT_EMBEDDER, help=f"one of: {', '.join(embedder_names())} (default: %(default)s)")
     index.add_argument("--max-chars", type=_positive_int, default=ChunkerSettings().max_chars, help="chunk size limit in characters (default: %(default)s)")
     index.add_argument("--rebuild", action="store_true", help="start from scratch instead of re-embedding only what changed")
@@ -193,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=_positive_int, default=DEFAULT_SEARCH_K, help="number of chunks (default: %(default)s)")
     search.add_argument("--retriever", choices=[m.value for m in RetrieverMode], default=DEFAULT_RETRIEVER.value)
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
-    _add_index_dir(search)
+    add_index_dir(search)
     search.set_defaults(run=cmd_search)
 
     ask = commands.add_parser("ask", help="answer one question from the notes, streaming the answer")

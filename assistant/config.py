@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from typing import Any
 
 from corpus.errors import InputError
-from index.retriever import DEFAULT_PASSAGES, DEFAULT_RETRIEVER, RetrieverMode
+from index.retriever import RetrieverMode
 
 MAX_QUESTION_CHARS = 2000
 
@@ -85,6 +86,10 @@ def setting_help(name: str) -> str:
 DEFAULT_GENERATION = GenerationParams()
 
 PASSAGES_RANGE = Range(1, 20)
+DEFAULT_PASSAGES = 3
+DEFAULT_RETRIEVER = RetrieverMode.HYBRID
+# `search` shows this many chunks; answers read `passages` of them.
+DEFAULT_SEARCH_K = 5
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,39 @@ class RetrievalParams:
         if isinstance(self.passages, bool) or not isinstance(self.passages, int) or not PASSAGES_RANGE.contains(self.passages):
             raise InputError(f"passages={self.passages!r} is out of range; allowed: whole numbers in {PASSAGES_RANGE.describe()}")
         object.__setattr__(self, "retriever", RetrieverMode.parse(self.retriever))
+
+    def with_overrides(self, **overrides: Any) -> "RetrievalParams":
+        """A copy with the given non-None settings replaced (and validated)."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a request can set: sampling and retrieval, and whether answers are copied from the notes."""
+
+    generation: GenerationParams = DEFAULT_GENERATION
+    retrieval: RetrievalParams = RetrievalParams()
+    grounding: bool = True
+
+
+DEFAULT_SETTINGS = Settings()
+GENERATION_SETTINGS = tuple(f.name for f in fields(GenerationParams) if "range" in f.metadata)
+RETRIEVAL_SETTINGS = tuple(f.name for f in fields(RetrievalParams))
+
+
+def resolve_settings(values: Mapping[str, Any], base: Settings = DEFAULT_SETTINGS) -> Settings:
+    """`base` with every setting that `values` gives (flags, UI controls, API arguments); None keeps the base value.
+
+    The one place where unset flags fall back to defaults: the CLI, the UI and eval all resolve through it.
+    Unknown keys are ignored; InputError names a value out of range.
+    """
+    pick = lambda names: {n: values.get(n) for n in names}  # noqa: E731
+    grounding = values.get("grounding")
+    return Settings(
+        base.generation.with_overrides(**pick(GENERATION_SETTINGS)),
+        base.retrieval.with_overrides(**pick(RETRIEVAL_SETTINGS)),
+        base.grounding if grounding is None else bool(grounding),
+    )
 
 
 def validate_question(question: str) -> str:

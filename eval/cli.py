@@ -9,6 +9,7 @@ from pathlib import Path
 from corpus.errors import InputError
 
 from assistant.config import GenerationParams
+from assistant.flags import add_generation_flags, pipeline_from_args, settings_from_args
 
 ANSWERS_NAME = "answers.jsonl"
 
@@ -19,8 +20,6 @@ def _say(message: str) -> None:
 
 def add_eval_command(subparsers) -> argparse.ArgumentParser:
     """Register `eval` on the CLI's subparsers, with the same generation flags as `ask` and `batch`."""
-    from assistant.cli import add_generation_flags
-
     parser = subparsers.add_parser(
         "eval",
         help="score retrieval and answers against a gold Q/A set; write report.json, report.md and plots",
@@ -43,44 +42,10 @@ def add_eval_command(subparsers) -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace):
-    """(GenerationParams, RetrievalParams) from the flags, exactly as `batch` reads them."""
-    from assistant.cli import settings_from_args
-
-    return settings_from_args(args)
-
-
-def _batch_api():
-    """run_batch and create_pipeline, or InputError when this build has no generation pipeline."""
-    try:
-        from assistant.batch import run_batch
-        from assistant.answer.pipeline import create_pipeline
-    except ImportError as exc:
-        raise InputError(
-            f"answering the gold questions needs assistant.batch and assistant.answer.pipeline ({exc}); "
-            "pass --answers FILE or --retrieval-only"
-        ) from None
-    return run_batch, create_pipeline
-
-
-def create_answer_pipeline(args: argparse.Namespace):
-    """The assistant's pipeline with the flags' backend, model and settings (loads the model once)."""
-    _, create_pipeline = _batch_api()
-    generation, retrieval = _settings(args)
-    return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, generation, retrieval,
-                           grounding=getattr(args, "grounding", True))
-
-
-def with_generation(pipeline, params: GenerationParams):
-    """The same retriever and loaded model with other generation settings (for sweeps)."""
-    if hasattr(pipeline, "with_generation"):  # keeps the pipeline's answer settings (grounding, abstention)
-        return pipeline.with_generation(params)
-    return type(pipeline)(pipeline.retriever, pipeline.generator, params, pipeline.retrieval)
-
-
 def run_batch_answers(args: argparse.Namespace, pipeline, output: Path) -> Path:
     """Answer the gold questions with `pipeline` into `output` (batch output JSONL), replacing an old file."""
-    run_batch, _ = _batch_api()
+    from assistant.batch import run_batch
+
     if output.exists():
         _say(f"replacing the answers in {output}")
         output.unlink()
@@ -115,7 +80,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
 
     _check_args(args)
     axes = parse_sweeps(args.sweep)
-    generation, retrieval = _settings(args)  # bad flags fail before any slow work
+    settings = settings_from_args(args)  # bad flags fail before any slow work
+    generation, retrieval = settings.generation, settings.retrieval
     mode = retrieval.retriever
     items = load_gold(args.gold)
     report_dir = args.report or _default_report_dir(args, mode.value)
@@ -130,11 +96,11 @@ def run_eval_command(args: argparse.Namespace) -> int:
         return evaluate(items, retriever, answers, retrieval_only=answers_path is None, mode=mode, config={**config, **extra})
 
     if axes:
-        pipeline = create_answer_pipeline(args)
+        pipeline = pipeline_from_args(args)
 
         def run_point(params: GenerationParams, point: dict):
             folder = report_dir / "sweep" / point_label(point)
-            report = score(run_batch_answers(args, with_generation(pipeline, params), folder / ANSWERS_NAME))
+            report = score(run_batch_answers(args, pipeline.with_generation(params), folder / ANSWERS_NAME))
             write_report(report, folder)
             return report
 
@@ -147,7 +113,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
     if args.retrieval_only:
         report = score(None)
     else:
-        answers_path = args.answers or run_batch_answers(args, create_answer_pipeline(args), report_dir / ANSWERS_NAME)
+        answers_path = args.answers or run_batch_answers(args, pipeline_from_args(args), report_dir / ANSWERS_NAME)
         report = score(answers_path)
     paths = write_report(report, report_dir)
     print(summary_table(report))

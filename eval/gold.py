@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,8 @@ from pathlib import Path
 from corpus.chunking import Chunk
 from corpus.errors import InputError
 from corpus.text import language
+
+from assistant.jsonl import read_json_lines
 
 from eval.evidence import EvidenceMatcher
 
@@ -74,32 +75,15 @@ def parse_gold_item(data, where: str) -> GoldItem:
     return GoldItem(str(item_id).strip(), question.strip(), answers, evidence, answerable, lang, kind, topic)
 
 
-def jsonl_lines(path: Path, what: str, folder_hint: str) -> list[str]:
-    """The lines of a JSONL file; InputError naming `what` if it is missing, a folder or not UTF-8."""
-    try:
-        return path.read_text(encoding="utf-8").split("\n")  # not splitlines(): U+2028 may sit inside a JSON string
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a folder; {folder_hint}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {path} is not UTF-8 text") from None
-
-
 def load_gold(path: Path | str) -> list[GoldItem]:
     """The gold items of a JSONL file, in file order; InputError names the line or ids at fault."""
     path = Path(path)
-    lines = jsonl_lines(path, "gold file", "give a .jsonl file")
     items: list[GoldItem] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path} line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where} is not valid JSON ({exc.msg})") from None
-        items.append(parse_gold_item(data, where))
+    for line in read_json_lines(path, "gold file"):
+        where = f"{path} line {line.number}"
+        if line.error:
+            raise InputError(f"{where} is {line.error}")
+        items.append(parse_gold_item(line.value, where))
     if not items:
         raise InputError(f"gold file {path} has no questions")
     duplicates = sorted(item_id for item_id, count in Counter(i.id for i in items).items() if count > 1)

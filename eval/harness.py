@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from corpus.chunking import Chunk
 from corpus.errors import InputError
 
+from assistant.jsonl import read_json_lines
+
 from eval.evidence import EvidenceMatcher
-from eval.gold import GoldItem, evidence_problems, jsonl_lines
+from eval.gold import GoldItem, evidence_problems
 from eval.metrics import (
     RETRIEVAL_DEPTH,
     AbstentionScores,
@@ -121,18 +123,13 @@ def parse_answer_record(data: Any, where: str) -> dict:
 def load_answers(path: Path | str, warn: Callable[[str], None] = warn_on_stderr) -> dict[str, dict]:
     """Batch output JSONL as {id: record}. For an id answered twice (a resumed run) the last line wins."""
     path = Path(path)
-    lines = jsonl_lines(path, "answers file", "give the JSONL file that `batch` wrote")
     records: dict[str, dict] = {}
     counts: Counter[str] = Counter()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path} line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where} is not valid JSON ({exc.msg})") from None
-        record = parse_answer_record(data, where)
+    for line in read_json_lines(path, "answers file", "give the JSONL file that `batch` wrote"):
+        where = f"{path} line {line.number}"
+        if line.error:
+            raise InputError(f"{where} is {line.error}")
+        record = parse_answer_record(line.value, where)
         records[record["id"]] = record
         counts[record["id"]] += 1
     if not records:

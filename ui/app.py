@@ -10,7 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.config import PASSAGES_RANGE, GenerationParams, Range, RetrievalParams, setting_help, setting_range
+from assistant.config import (
+    PASSAGES_RANGE, GenerationParams, Range, RetrievalParams, Settings, resolve_settings, setting_help, setting_range,
+)
 from corpus.errors import InputError
 from index.retriever import RetrieverMode
 
@@ -43,14 +45,10 @@ def _whole(value: Any) -> Any:
 def request_settings(pipeline, temperature=None, top_k=None, top_p=None, max_new_tokens=None, passages=None,
                      seed=None, retriever=None) -> tuple[GenerationParams, RetrievalParams]:
     """The settings of one request: the pipeline's defaults with the given values (None = default); InputError if invalid."""
-    generation = pipeline.generation.with_overrides(
-        temperature=temperature, top_k=_whole(top_k), top_p=top_p, max_new_tokens=_whole(max_new_tokens), seed=_whole(seed)
-    )
-    retrieval = RetrievalParams(
-        passages=pipeline.retrieval.passages if passages is None else _whole(passages),
-        retriever=retriever or pipeline.retrieval.retriever,
-    )
-    return generation, retrieval
+    given = dict(temperature=temperature, top_k=_whole(top_k), top_p=top_p, max_new_tokens=_whole(max_new_tokens),
+                 seed=_whole(seed), passages=_whole(passages), retriever=retriever or None)
+    settings = resolve_settings(given, Settings(pipeline.generation, pipeline.retrieval))
+    return settings.generation, settings.retrieval
 
 
 def _echo(message: Any) -> str:
@@ -215,16 +213,10 @@ def auth_from_env(environ: dict[str, str] | None = None) -> tuple[str, str]:
     return user.strip(), password
 
 
-def run_ui(args) -> int:
-    """`python -m assistant ui`: load the pipeline and the model, then serve the app until Ctrl+C."""
-    from assistant.cli import pipeline_from_args
-
-    auth = auth_from_env() if getattr(args, "auth", False) else None
-    pipeline = pipeline_from_args(args)
+def run_ui(pipeline, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, auth: tuple[str, str] | None = None) -> int:
+    """Serve the chat over a built `pipeline` until Ctrl+C (after one warm-up answer)."""
     warm_up(pipeline)
     demo = build_app(pipeline)
-    host = getattr(args, "host", None) or DEFAULT_HOST
-    port = getattr(args, "port", None) or DEFAULT_PORT
     url = launch(demo, host, port, auth)
     print(f"study assistant UI on {url}{' (login required)' if auth else ''}; press Ctrl+C to stop", flush=True)
     demo.block_thread()

@@ -21,18 +21,6 @@ TARGET_UI_FIRST_TOKEN_S = 1.0
 UI_LATER_REQUESTS = 5
 
 
-def cli_has_command(name: str) -> bool:
-    """Whether `python -m assistant NAME` exists in this checkout."""
-    import argparse
-
-    from assistant.cli import build_parser
-
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return name in action.choices
-    return False
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -117,10 +105,8 @@ def chat_summary(runs: list[tuple[float | None, float]]) -> dict[str, Any]:
 
 def first_token_through_ui(url: str, questions: tuple[str, ...] = (ASK_QUESTION,)) -> dict[str, Any]:
     """Send `questions` one by one through the app's Gradio API (gradio_client, as the page does) and time each."""
-    try:
-        from gradio_client import Client
-    except ImportError:
-        return skipped("gradio_client is not installed")
+    from gradio_client import Client
+
     try:
         client = Client(url, verbose=False)
         runs = [_chat_once(client, q) for q in questions]
@@ -138,12 +124,6 @@ def ui_questions(count: int = UI_LATER_REQUESTS) -> tuple[str, ...]:
 
 def ui_run(index_dir: Path) -> dict[str, Any]:
     """`python -m assistant ui` from launch until its page answers 200, then a few chat messages; peak RSS throughout."""
-    if not cli_has_command("ui"):
-        return skipped("`python -m assistant ui` is not wired into assistant/cli.py yet")
-    try:
-        import ui.app  # noqa: F401
-    except ImportError as exc:
-        return skipped(f"ui/app.py cannot be imported: {exc}")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     questions = ui_questions()

@@ -16,14 +16,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-# run_ui() with the arguments of `python -m assistant ui --index-dir DIR --port N` (every other flag unset),
-# so the test exercises the UI's own defaults (host, settings) rather than the CLI's.
+# run_ui() over a pipeline built with every setting at its default, so the test exercises the UI's own defaults
+# (host, settings) rather than the CLI's.
 _SERVE = """
-import argparse, sys
-from ui.app import run_ui
-flags = dict.fromkeys(["host", "backend", "model", "base_url", "temperature", "top_k", "top_p", "max_new_tokens",
-                       "repetition_penalty", "seed", "passages", "retriever"])
-sys.exit(run_ui(argparse.Namespace(index_dir=sys.argv[1], port=int(sys.argv[2]), auth=sys.argv[3] == "auth", **flags)))
+import sys
+from assistant.answer.pipeline import create_pipeline
+from ui.app import auth_from_env, run_ui
+auth = auth_from_env() if sys.argv[3] == "auth" else None
+sys.exit(run_ui(create_pipeline(sys.argv[1]), port=int(sys.argv[2]), auth=auth))
 """
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -184,14 +183,13 @@ def test_auth_comes_from_the_environment_variable():
             auth_from_env(bad)
 
 
-def test_run_ui_with_auth_but_no_variable_fails_before_loading_anything(monkeypatch):
+def test_ui_with_auth_but_no_variable_fails_before_loading_anything(monkeypatch, capsys):
     import assistant.cli
-    from ui.app import run_ui
 
     monkeypatch.delenv(AUTH_ENV, raising=False)
     monkeypatch.setattr(assistant.cli, "pipeline_from_args", lambda args: pytest.fail("loaded the pipeline"))
-    with pytest.raises(InputError, match="user:password"):
-        run_ui(argparse.Namespace(auth=True, host=None, port=None))
+    assert assistant.cli.main(["ui", "--auth"]) == 2
+    assert "user:password" in capsys.readouterr().err
 
 
 def test_default_host_is_loopback():
