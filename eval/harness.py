@@ -344,6 +344,6 @@ def evaluate(
 
 
 def _default_mode():
-    from index.retriever import DEFAULT_RETRIEVER
+    from assistant.config import DEFAULT_RETRIEVER
 
     return DEFAULT_RETRIEVER

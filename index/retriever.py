@@ -28,9 +28,6 @@ class RetrieverMode(str, Enum):
             raise InputError(f"unknown retriever {value!r}; choose one of: {', '.join(m.value for m in cls)}") from None
 
 
-DEFAULT_RETRIEVER = RetrieverMode.HYBRID
-DEFAULT_PASSAGES = 3
-DEFAULT_SEARCH_K = 5
 MAX_QUERY_CHARS = 20_000
 
 
@@ -94,7 +91,7 @@ class Retriever:
         self.index = index
         self.embedder = embedder
 
-    def search(self, query: str, k: int = DEFAULT_SEARCH_K, mode: RetrieverMode | str = DEFAULT_RETRIEVER) -> list[Hit]:
+    def search(self, query: str, k: int, mode: RetrieverMode | str) -> list[Hit]:
         """The k best chunks for `query`, best first."""
         mode = RetrieverMode.parse(mode)
         if k < 1:

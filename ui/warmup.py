@@ -43,7 +43,7 @@ def warm_up(pipeline) -> str | None:
             used = question
             break
     if used is None:
-        pipeline.retriever.search("warm-up", 1)
+        pipeline.retriever.search("warm-up", 1, pipeline.retrieval.retriever)
         pipeline.generator.generate("warm-up", params)
     # Gradio runs every event inside a matplotlib backend switch; left to the first event, importing matplotlib
     # there delays the first answer by about half a second.

@@ -218,7 +218,7 @@ def test_unknown_retriever_lists_choices(notes_dir, tmp_path):
     build(notes_dir, tmp_path / "idx")
     retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
     with pytest.raises(InputError, match="dense, bm25, hybrid"):
-        retriever.search("x", mode="magic")
+        retriever.search("x", 5, mode="magic")
 
 
 def test_unknown_embedder_lists_choices():
