@@ -5,11 +5,11 @@ Named `st`, not `sentence_transformers`, so that it never stands in for the libr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from corpus.environment import hub_offline
 from corpus.errors import InputError
 from index.embedders.base import Embedder, normalised
 
@@ -25,7 +25,7 @@ class SentenceTransformerEmbedder(Embedder):
         except ImportError as exc:  # pragma: no cover - declared dependency
             raise InputError("sentence-transformers is not installed: pip install sentence-transformers") from exc
         try:
-            self._model = SentenceTransformer(model, device="cpu", local_files_only=bool(os.environ.get("HF_HUB_OFFLINE")))
+            self._model = SentenceTransformer(model, device="cpu", local_files_only=hub_offline())
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot load sentence-transformers model {model!r}: {str(exc).splitlines()[0]}") from exc
         self.name = name or f"{ST_PREFIX}{model}"
