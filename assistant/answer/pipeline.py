@@ -13,7 +13,7 @@ from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionR
 from assistant.answer.prompt import abstention_text
 from assistant.answer.plan import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
-from assistant.generators.base import Generator
+from assistant.generators.base import GenerationStream, Generator
 from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
 from assistant.answer.words import NotesVocabulary
 from assistant.answer.evidence import Evidence, EvidenceSelector
@@ -174,7 +174,8 @@ class Pipeline:
         gen_started = time.perf_counter()
         first_token_ms = None
         pieces: list[str] = []
-        for piece in answer_pieces(self.generator.stream(plan.prompt, plan.params, plan.constraint), plan):
+        stream = GenerationStream.wrap(self.generator.stream(plan.prompt, plan.params, plan.constraint))
+        for piece in answer_pieces(stream, plan):
             if first_token_ms is None:
                 first_token_ms = (time.perf_counter() - gen_started) * 1000
             pieces.append(piece)
@@ -182,7 +183,7 @@ class Pipeline:
         generation_ms = (time.perf_counter() - gen_started) * 1000
         text = "".join(pieces).strip()
         # Shown pieces are not tokens (the opening quote is hidden); the backend's own count is exact when it has one.
-        new_tokens = getattr(self.generator, "last_usage", {}).get("new_tokens") or len(pieces)
+        new_tokens = stream.usage.new_tokens or len(pieces)
         timings = Timings(retrieval_ms, first_token_ms, generation_ms, new_tokens)
         if not text or text == abstention_text(question):
             text = abstention_text(question)

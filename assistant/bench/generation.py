@@ -70,8 +70,8 @@ def _unique(prompt: str, run: int) -> str:
     return f"({run})\n{prompt}"
 
 
-def time_stream(pieces, usage: dict | None = None) -> Run:
-    """Time an iterator of text pieces; `usage` (filled while iterating) may give the exact token count."""
+def time_stream(pieces) -> Run:
+    """Time an iterator of text pieces; a GenerationStream's usage (set once it ends) may give the exact token count."""
     started = time.perf_counter()
     first = last = None
     count = 0
@@ -81,7 +81,8 @@ def time_stream(pieces, usage: dict | None = None) -> Run:
             first = first or last
             count += 1
     ended = time.perf_counter()
-    tokens = (usage or {}).get("new_tokens") or count
+    usage = getattr(pieces, "usage", None)
+    tokens = (usage.new_tokens if usage is not None else None) or count
     first, last = first or ended, last or ended
     return Run(first - started, ended - started, int(tokens), last - first)
 
@@ -130,8 +131,7 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
     for rep in range(reps + 1):  # the first pair warms up
         body = llamacpp_request(_unique(prompt, 2 * rep), params, n_ctx=generator.n_ctx)
         raw_run = raw_llamacpp_run(server, body)
-        pieces = generator.stream(_unique(prompt, 2 * rep + 1), params)
-        our_run = time_stream(pieces, generator.last_usage)
+        our_run = time_stream(generator.stream(_unique(prompt, 2 * rep + 1), params))
         if rep:
             raw.append(raw_run)
             ours.append(our_run)
@@ -200,13 +200,13 @@ def _apply_variant(generator: Any, variant: str) -> None:
 
 def transformers_variant(variant: str, prompt: str, reps: int) -> dict[str, Any]:
     """Load the transformers backend (bundled model), apply `variant`, and time `reps` generations after a warm-up."""
-    from assistant.generators.transformers_backend import TransformersGenerator
+    from assistant.generators.transformers import TransformersGenerator
 
     load_s, generator = _timed(lambda: TransformersGenerator(None))
     _apply_variant(generator, variant)
     params = _params()
-    warmup = time_stream(generator.stream(prompt, params), generator.last_usage)
-    runs = [time_stream(generator.stream(prompt, params), generator.last_usage) for _ in range(reps)]
+    warmup = time_stream(generator.stream(prompt, params))
+    runs = [time_stream(generator.stream(prompt, params)) for _ in range(reps)]
     return {"variant": variant, "load_s": load_s, "warmup_s": warmup.total_s, **summarise(runs)}
 
 

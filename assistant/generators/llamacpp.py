@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import os
-import queue
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from assistant.config import GenerationParams
-from assistant.generators.base import Generator, SpanConstraint
+from assistant.generators.base import GenerationStream, Generator, PieceGenerator, SpanConstraint, Usage
 from assistant.generators.grammar import span_grammar
+from assistant.generators.streaming import stream_from_thread
 from assistant.paths import models_dir
 from corpus.errors import InputError
 
@@ -22,7 +23,7 @@ BUNDLED_GGUF_NAME = "gemma-3-270m-q4_k_m.gguf"
 
 # Measured on the 2-core machine, idle: 2 threads decode ~1.6x faster than 1 (34 vs 21 tokens/s). With one
 # other busy process, 2 threads still decode ~21 tokens/s thanks to OMP_WAIT_POLICY=PASSIVE (set in
-# assistant.generators), but ~1.5 without it. $ASSISTANT_LLAMACPP_THREADS overrides the default.
+# assistant/__init__.py), but ~1.5 without it. $ASSISTANT_LLAMACPP_THREADS overrides the default.
 DEFAULT_THREADS = 2
 _THREADS_ENV = "ASSISTANT_LLAMACPP_THREADS"
 DEFAULT_N_CTX = 2048
@@ -115,9 +116,6 @@ def _thread_count(n_threads: int | None) -> int:
     return count
 
 
-_DONE = object()
-
-
 class LlamaCppGenerator(Generator):
     """A GGUF model run by llama.cpp inside this process; the model is loaded once, in the constructor.
 
@@ -137,7 +135,6 @@ class LlamaCppGenerator(Generator):
         self.model_path = resolve_gguf_path(model_path)
         self.n_ctx = int(n_ctx)
         self.n_threads = _thread_count(n_threads)
-        self.last_usage: dict[str, Any] = {}
         p = xlc.CommonParams()
         p.model.path = str(self.model_path)
         p.n_ctx = self.n_ctx
@@ -158,50 +155,35 @@ class LlamaCppGenerator(Generator):
 
     def stream(
         self, prompt: str, params: GenerationParams, constraint: SpanConstraint | None = None
-    ) -> Iterator[str]:
-        return self._stream_request(llamacpp_request(prompt, params, constraint, n_ctx=self.n_ctx))
+    ) -> GenerationStream:
+        return GenerationStream(self._stream_request(llamacpp_request(prompt, params, constraint, n_ctx=self.n_ctx)))
 
-    def _stream_request(self, body: dict[str, Any]) -> Iterator[str]:
+    def _stream_request(self, body: dict[str, Any]) -> PieceGenerator:
         server = self._server
         if server is None:
             raise RuntimeError("this generator has been closed")
-        chunks: queue.Queue[Any] = queue.Queue()
-        cancelled = threading.Event()
 
-        def on_chunk(chunk: dict[str, Any]) -> bool:
-            chunks.put(chunk)
-            return cancelled.is_set()  # True tells llama.cpp to stop generating
+        def produce(emit: Callable[[dict[str, Any]], None], cancelled: threading.Event) -> None:
+            def on_chunk(chunk: dict[str, Any]) -> bool:
+                emit(chunk)
+                return cancelled.is_set()  # True tells llama.cpp to stop generating
 
-        def run() -> None:
-            try:
-                server.handle_completions(body, on_chunk)
-            except BaseException as exc:  # handed to the consumer
-                chunks.put(exc)
-            finally:
-                chunks.put(_DONE)
+            server.handle_completions(body, on_chunk)
 
-        worker = threading.Thread(target=run, name="llamacpp-stream", daemon=True)
-        self.last_usage = {}
-        worker.start()
-        try:
-            while (chunk := chunks.get()) is not _DONE:
-                if isinstance(chunk, BaseException):
-                    raise chunk
+        new_tokens = prompt_tokens = finish_reason = None
+        with closing(stream_from_thread(produce, name="llamacpp-stream", join_timeout=30)) as chunks:
+            for chunk in chunks:
                 if "error" in chunk or "choices" not in chunk:
                     raise _request_error(chunk)
                 for choice in chunk["choices"]:
                     if choice.get("text"):
                         yield choice["text"]
                     if choice.get("finish_reason"):
-                        self.last_usage["finish_reason"] = choice["finish_reason"]
+                        finish_reason = choice["finish_reason"]
                 if "usage" in chunk:
-                    self.last_usage.update(
-                        prompt_tokens=chunk["usage"].get("prompt_tokens"),
-                        new_tokens=chunk["usage"].get("completion_tokens"),
-                    )
-        finally:
-            cancelled.set()
-            worker.join(timeout=30)
+                    prompt_tokens = chunk["usage"].get("prompt_tokens")
+                    new_tokens = chunk["usage"].get("completion_tokens")
+        return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason=finish_reason)
 
     def close(self) -> None:
         """Free the model and stop llama.cpp's worker thread (the server's destructor joins it)."""

@@ -18,11 +18,10 @@ span constraint is also enforced here: the stream is cut at the first character 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from assistant.config import GenerationParams
-from assistant.generators.base import Generator, SpanConstraint
+from assistant.generators.base import GenerationStream, Generator, PieceGenerator, SpanConstraint, Usage
 from assistant.generators.grammar import SpanChecker, span_grammar
 from corpus.errors import InputError
 
@@ -100,7 +99,6 @@ class OpenAICompatGenerator(Generator):
                 raise InputError(f"the model server at {self.base_url} lists no models; name one with --model")
             model = served[0]
         self.model = model
-        self.last_usage: dict[str, Any] = {}
 
     def _served_models(self) -> list[str]:
         """The model ids the server lists; raises InputError when it cannot be reached."""
@@ -117,10 +115,13 @@ class OpenAICompatGenerator(Generator):
 
     def stream(
         self, prompt: str, params: GenerationParams, constraint: SpanConstraint | None = None
-    ) -> Iterator[str]:
+    ) -> GenerationStream:
+        return GenerationStream(self._pieces(prompt, params, constraint))
+
+    def _pieces(self, prompt: str, params: GenerationParams, constraint: SpanConstraint | None) -> PieceGenerator:
         openai = self._errors
         checker = SpanChecker(constraint.sources) if constraint is not None else None
-        self.last_usage = {}
+        new_tokens = prompt_tokens = finish_reason = None
         try:
             response = self.client.completions.create(**openai_request(prompt, self.model, params, constraint))
         except openai.APIConnectionError as exc:
@@ -132,9 +133,7 @@ class OpenAICompatGenerator(Generator):
         try:
             for chunk in response:
                 if chunk.usage is not None:
-                    self.last_usage.update(
-                        prompt_tokens=chunk.usage.prompt_tokens, new_tokens=chunk.usage.completion_tokens
-                    )
+                    prompt_tokens, new_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
                 for choice in chunk.choices:
                     text = choice.text or ""
                     if checker is not None:
@@ -142,14 +141,14 @@ class OpenAICompatGenerator(Generator):
                         if kept:
                             yield kept
                         if len(kept) < len(text):  # the server ignored the grammar: stop at the span's end
-                            self.last_usage["finish_reason"] = "span_end"
-                            return
+                            return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason="span_end")
                     elif text:
                         yield text
                     if choice.finish_reason:
-                        self.last_usage["finish_reason"] = choice.finish_reason
+                        finish_reason = choice.finish_reason
         finally:
             response.close()
+        return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason=finish_reason)
 
     def close(self) -> None:
         self.client.close()

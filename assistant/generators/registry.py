@@ -29,7 +29,7 @@ def _llamacpp(model: str | None, base_url: str | None) -> Generator:
 
 def _transformers(model: str | None, base_url: str | None) -> Generator:
     _no_base_url("transformers", base_url)
-    from assistant.generators.transformers_backend import TransformersGenerator
+    from assistant.generators.transformers import TransformersGenerator
 
     return TransformersGenerator(model)
 

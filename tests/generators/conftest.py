@@ -37,7 +37,7 @@ def llama_generator():
 @pytest.fixture(scope="session")
 def transformers_generator():
     """The bundled Gemma through transformers; the first run on a machine converts the GGUF (~50 s), later runs reuse it."""
-    from assistant.generators.transformers_backend import TransformersGenerator
+    from assistant.generators.transformers import TransformersGenerator
 
     generator = TransformersGenerator("bundled")
     yield generator

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.generators.transformers_backend import (
-    SpanLogitsProcessor,
-    SpanState,
-    StopFilter,
-    TokenTable,
-    token_bytes_from_pieces,
-)
+from assistant.generators.transformers.constraint import SpanLogitsProcessor, SpanState
+from assistant.generators.transformers.streamer import StopFilter
+from assistant.generators.transformers.tokens import TokenTable, token_bytes_from_pieces
 
 # id: piece (SentencePiece style, like Gemma's): "▁" is a space, <0xNN> a byte-fallback token.
 PIECES = ["<pad>", "<eos>", "a", "b", "ab", "\u2581c", "<0xE6>", "<0x97>", "<0xA5>", "日", "x", "\u2581"]

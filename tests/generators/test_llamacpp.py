@@ -21,10 +21,13 @@ def sample(**overrides) -> GenerationParams:
 
 
 def test_streams_several_pieces(llama_generator):
-    pieces = list(llama_generator.stream(PROMPT, sample()))
+    stream = llama_generator.stream(PROMPT, sample())
+    assert stream.usage is None  # known once the stream has ended
+    pieces = list(stream)
     assert len(pieces) >= 2
     assert all(isinstance(p, str) and p for p in pieces)
-    assert llama_generator.last_usage["new_tokens"] <= 16
+    assert stream.usage.new_tokens <= 16 and stream.usage.prompt_tokens > 0
+    assert stream.usage.finish_reason in ("stop", "length")
 
 
 def test_same_seed_same_text_at_temperature(llama_generator):
@@ -45,8 +48,9 @@ def test_greedy_is_deterministic_and_ignores_the_seed(llama_generator):
 
 
 def test_max_new_tokens(llama_generator):
-    llama_generator.generate(PROMPT, sample(max_new_tokens=3))
-    assert llama_generator.last_usage["new_tokens"] <= 3
+    stream = llama_generator.stream(PROMPT, sample(max_new_tokens=3))
+    assert "".join(stream)
+    assert stream.usage.new_tokens <= 3
 
 
 def test_stop_sequence_cuts_the_output(llama_generator):
@@ -54,9 +58,9 @@ def test_stop_sequence_cuts_the_output(llama_generator):
     full = llama_generator.generate(PROMPT, greedy)
     assert len(full) > 6
     stop = full[4:6]  # a string that does occur: the output must end just before its first occurrence
-    cut = llama_generator.generate(PROMPT, greedy.with_overrides(stop=(stop,)))
-    assert cut == full[: full.index(stop)]
-    assert llama_generator.last_usage["new_tokens"] < 24
+    stream = llama_generator.stream(PROMPT, greedy.with_overrides(stop=(stop,)))
+    assert "".join(stream) == full[: full.index(stop)]
+    assert stream.usage.new_tokens < 24
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -36,9 +36,10 @@ def test_picks_the_served_model(remote):
 
 @pytest.mark.slow
 def test_streams_several_pieces(remote):
-    pieces = list(remote.stream(PROMPT, sample()))
+    stream = remote.stream(PROMPT, sample())
+    pieces = list(stream)
     assert len(pieces) >= 2
-    assert remote.last_usage["new_tokens"] <= 12
+    assert stream.usage.new_tokens <= 12
 
 
 @pytest.mark.slow
@@ -55,15 +56,17 @@ def test_stop_and_max_tokens(remote):
     full = remote.generate(PROMPT, greedy)
     stop = full[4:6]
     assert remote.generate(PROMPT, greedy.with_overrides(stop=(stop,))) == full[: full.index(stop)]
-    remote.generate(PROMPT, greedy.with_overrides(max_new_tokens=3))
-    assert remote.last_usage["new_tokens"] <= 3
+    stream = remote.stream(PROMPT, greedy.with_overrides(max_new_tokens=3))
+    assert "".join(stream)
+    assert stream.usage.new_tokens <= 3
 
 
 @pytest.mark.slow
 def test_span_constraint_through_the_grammar_field(remote):
-    out = remote.generate("Once upon a time", sample(temperature=0.0), SpanConstraint(("日本語だけの資料",)))
+    stream = remote.stream("Once upon a time", sample(temperature=0.0), SpanConstraint(("日本語だけの資料",)))
+    out = "".join(stream)
     assert is_span_of(out, ("日本語だけの資料",)), out
-    assert remote.last_usage.get("finish_reason") != "span_end"  # the server itself kept to the grammar
+    assert stream.usage.finish_reason != "span_end"  # the server itself kept to the grammar
 
 
 @pytest.mark.slow
@@ -121,9 +124,9 @@ def test_span_is_enforced_even_when_the_server_ignores_the_grammar():
     try:
         generator = OpenAICompatGenerator(server.url)
         assert generator.model == "fake"
-        pieces = list(generator.stream("q", sample(), SpanConstraint(("XGBoost では eta を調整する",))))
-        assert pieces == ["XGBoost", " では", " eta を", "調整"]  # "し" is not in "調整する"
-        assert generator.last_usage["finish_reason"] == "span_end"
+        stream = generator.stream("q", sample(), SpanConstraint(("XGBoost では eta を調整する",)))
+        assert list(stream) == ["XGBoost", " では", " eta を", "調整"]  # "し" is not in "調整する"
+        assert stream.usage.finish_reason == "span_end"
         sent = server.requests[0]
         assert sent["grammar"].startswith("root ::= ") and sent["top_k"] == 40 and sent["seed"] == 1
         assert sent["stream"] is True and sent["model"] == "fake"

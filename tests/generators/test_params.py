@@ -9,7 +9,7 @@ from assistant.generators.base import SpanConstraint
 from assistant.generators.grammar import span_grammar
 from assistant.generators.llamacpp import SAMPLER_ORDER, llamacpp_request
 from assistant.generators.openai_compat import normalise_base_url, openai_request
-from assistant.generators.transformers_backend import transformers_generate_kwargs
+from assistant.generators.transformers.params import transformers_generate_kwargs
 from corpus.errors import InputError
 
 SAMPLING = GenerationParams(temperature=0.7, top_k=20, top_p=0.9, max_new_tokens=33, repetition_penalty=1.2, seed=7, stop=("\n\n", "質問:"))

@@ -20,7 +20,7 @@ def sample(**overrides) -> GenerationParams:
 
 def test_converted_folder_is_cached(transformers_generator):
     from assistant.generators.llamacpp import bundled_gguf_path
-    from assistant.generators.transformers_backend import converted_dir_for
+    from assistant.generators.transformers import converted_dir_for
 
     folder = converted_dir_for(bundled_gguf_path())
     assert (folder / "config.json").is_file()
@@ -28,9 +28,10 @@ def test_converted_folder_is_cached(transformers_generator):
 
 
 def test_streams_and_seed_determinism(transformers_generator):
-    pieces = list(transformers_generator.stream(PROMPT, sample(seed=5)))
+    stream = transformers_generator.stream(PROMPT, sample(seed=5))
+    pieces = list(stream)
     assert len(pieces) >= 2
-    assert transformers_generator.last_usage["new_tokens"] <= 8
+    assert stream.usage.new_tokens <= 8 and stream.usage.prompt_tokens > 0
     assert "".join(pieces) == transformers_generator.generate(PROMPT, sample(seed=5))
 
 
