@@ -13,9 +13,8 @@ from corpus.chunking import Chunk, sentence_text, units
 from index.embedders import Embedder
 from index.retriever import Hit
 
-from assistant.answer.words import (
-    NotesVocabulary, asked_counter, asks_for_number, content_words, has_counted_number, has_new_number, novelty,
-)
+from assistant.answer.question import Question
+from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_number, novelty
 
 # A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
 MIN_NOVELTY = 2
@@ -91,29 +90,27 @@ class EvidenceSelector:
             self._vectors.popitem(last=False)
         return [self._stored[t] if t in self._stored else self._vectors[t] for t in texts]
 
-    def select(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, ...]:
+    def select(self, question: Question, hits: Sequence[Hit]) -> tuple[Evidence, ...]:
         """Every sentence of `hits`, best first."""
         found = [(hit, sentence) for hit in hits for sentence in units(hit.chunk.text)]
         if not found:
             return ()
-        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        query = np.asarray(self.embedder.embed_query(question.text), dtype=np.float32)
         vectors = self._embed([sentence_text(h.chunk.heading_path, s) for h, s in found])
-        words = content_words(question)
-        counter = asked_counter(question)
-        wants_number = asks_for_number(question) or counter is not None
+        words, counter = question.content_words, question.counter
         w = self.weights
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
             similarity = float(vector @ query)
             coverage = self.vocabulary.lexicon.coverage(words, f"{hit.chunk.heading_path} {sentence}")
             score = w.similarity * similarity + w.coverage * coverage - w.rank * (hit.rank - 1)
-            if novelty(question, sentence) < MIN_NOVELTY:
+            if novelty(question.word_forms, sentence) < MIN_NOVELTY:
                 score -= w.echo
             if INSTRUCTION_LIKE.search(sentence):
                 score -= w.instruction
             if PAGE_DEBRIS.search(sentence):
                 score -= w.echo
-            if wants_number and has_new_number(question, sentence):
+            if question.wants_number and has_new_number(question.stated_numbers, sentence):
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))

@@ -10,7 +10,8 @@ from pathlib import Path
 from index.retriever import Hit, Retriever
 
 from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
-from assistant.answer.prompt import abstention_text
+from assistant.answer.prompt import ABSTENTION
+from assistant.answer.question import Question
 from assistant.answer.plan import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
 from assistant.generators.base import GenerationStream, Generator
@@ -151,15 +152,16 @@ class Pipeline:
         assert stream.answer is not None
         return stream.answer
 
-    def _abstention_reason(self, question: str, hits: tuple[Hit, ...], evidence: Evidence | None) -> str | None:
+    def _abstention_reason(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None) -> str | None:
         if self.abstain_below <= 0:
             return None if hits else "nothing retrieved"
         rule = replace(self.abstention, similarity_floor=self.abstain_below)
         return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, rule)
 
-    def _run(self, question: str, generation: GenerationParams, retrieval: RetrievalParams):
+    def _run(self, text: str, generation: GenerationParams, retrieval: RetrievalParams):
         started = time.perf_counter()
-        hits = self.retrieve(question, retrieval)
+        question = Question.analyse(text)
+        hits = self.retrieve(question.text, retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
         retrieval_ms = (time.perf_counter() - started) * 1000  # narrowing to the evidence sentence counts as retrieval
@@ -167,9 +169,9 @@ class Pipeline:
                   "backend": self.generator.name, "grounding": self.grounding}
         reason = self._abstention_reason(question, hits, evidence)
         if reason is not None:
-            text = abstention_text(question)
-            yield text
-            return Answer(question, text, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason)
+            refusal = ABSTENTION[question.language]
+            yield refusal
+            return Answer(text, refusal, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason)
         plan = self._plan(question, hits, evidence, generation)
         gen_started = time.perf_counter()
         first_token_ms = None
@@ -181,20 +183,20 @@ class Pipeline:
             pieces.append(piece)
             yield piece
         generation_ms = (time.perf_counter() - gen_started) * 1000
-        text = "".join(pieces).strip()
+        answer = "".join(pieces).strip()
         # Shown pieces are not tokens (the opening quote is hidden); the backend's own count is exact when it has one.
         new_tokens = stream.usage.new_tokens or len(pieces)
         timings = Timings(retrieval_ms, first_token_ms, generation_ms, new_tokens)
-        if not text or text == abstention_text(question):
-            text = abstention_text(question)
+        refusal = ABSTENTION[question.language]
+        if not answer or answer == refusal:
             if not pieces:
-                yield text
-            return Answer(question, text, hits, True, timings, params, abstain_reason="the model gave no answer")
+                yield refusal
+            return Answer(text, refusal, hits, True, timings, params, abstain_reason="the model gave no answer")
         prefer = evidence.sentence if evidence is not None else None
-        return Answer(question, text, hits, False, timings, params, supporting_sentences(text, hits, prefer=prefer),
-                      groundedness(text, hits))
+        return Answer(text, answer, hits, False, timings, params, supporting_sentences(answer, hits, prefer=prefer),
+                      groundedness(answer, hits))
 
-    def _plan(self, question: str, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:
+    def _plan(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:
         if self.grounding and evidence is not None:
             return grounded_plan(question, evidence, generation)
         return free_plan(question, [h.chunk.text for h in hits], generation)

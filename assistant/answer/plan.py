@@ -11,6 +11,7 @@ from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES,
 from assistant.config import GenerationParams
 from assistant.answer.spans import answer_candidates, plain_sentence
 from assistant.generators.base import SpanConstraint
+from assistant.answer.question import Question
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
 from assistant.answer.evidence import Evidence
 
@@ -38,7 +39,7 @@ def _with_stops(params: GenerationParams, stops: Sequence[str]) -> GenerationPar
     return params.with_overrides(stop=tuple(dict.fromkeys((*params.stop, *stops))))
 
 
-def grounded_plan(question: str, evidence: Evidence, params: GenerationParams, candidates: int = CANDIDATES) -> GenerationPlan:
+def grounded_plan(question: Question, evidence: Evidence, params: GenerationParams, candidates: int = CANDIDATES) -> GenerationPlan:
     """Copy a span of the evidence sentence: the model writes 「, then one of the candidate stretches (or its start).
 
     Each source is 「 + candidate + 」, so after 「 only a candidate's first character is allowed: the model picks
@@ -49,13 +50,13 @@ def grounded_plan(question: str, evidence: Evidence, params: GenerationParams, c
     found = answer_candidates(question, evidence.sentence)[:candidates] or (sentence.rstrip("。"),)
     sources = tuple(f"{ANSWER_OPEN}{c}{ANSWER_CLOSE}" for c in found)
     heading = evidence.heading_path.rsplit(" > ", 1)[-1]
-    return GenerationPlan(build_span_prompt(question, heading, sentence), _with_stops(params, GROUNDED_STOPS),
+    return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
                           SpanConstraint(sources), found, ANSWER_OPEN)
 
 
-def free_plan(question: str, passages: Sequence[str], params: GenerationParams) -> GenerationPlan:
+def free_plan(question: Question, passages: Sequence[str], params: GenerationParams) -> GenerationPlan:
     """Free generation over the retrieved passages (grounding off, e.g. for a larger model)."""
-    return GenerationPlan(build_prompt(question, passages), _with_stops(params, FREE_STOPS))
+    return GenerationPlan(build_prompt(question.text, passages, lang=question.language), _with_stops(params, FREE_STOPS))
 
 
 # Characters that may not end an answer: particles and punctuation wait until a word follows them.

@@ -26,10 +26,6 @@ INSTRUCTIONS = {
 }
 
 
-def abstention_text(question: str) -> str:
-    return ABSTENTION[language(question)]
-
-
 DATA_TAGS = {"ja": ("<資料>", "</資料>"), "en": ("<data>", "</data>")}
 ANSWER_LABEL = {"ja": ("質問", "回答"), "en": ("Question", "Answer")}
 
@@ -41,9 +37,11 @@ def _neutralise(text: str) -> str:
     return text
 
 
-def build_prompt(question: str, passages: Sequence[str], examples: Sequence[tuple[str, str, str]] = ()) -> str:
-    """A completion prompt. `examples` are (passage, question, answer) shots shown before the real question."""
-    lang = language(question)
+def build_prompt(question: str, passages: Sequence[str], examples: Sequence[tuple[str, str, str]] = (),
+                 lang: str | None = None) -> str:
+    """A completion prompt in the question's language (`lang`, found from the text if not given).
+    `examples` are (passage, question, answer) shots shown before the real question."""
+    lang = lang or language(question)
     opening, closing = DATA_TAGS[lang]
     q_label, a_label = ANSWER_LABEL[lang]
     parts = [INSTRUCTIONS[lang], ""]
@@ -77,20 +75,21 @@ SPAN_SHOTS = (
 SPAN_SHOTS_EN = (("イベント情報", "締め切り 3月31日", "When is the deadline?", "3月31日"),)
 
 
-def _span_block(heading: str, sentence: str, question: str, answer: str | None) -> str:
-    q_label, a_label = ANSWER_LABEL[language(question)]
+def _span_block(heading: str, sentence: str, question: str, answer: str | None, lang: str | None = None) -> str:
+    q_label, a_label = ANSWER_LABEL[lang or language(question)]
     opening, closing = DATA_TAGS["ja"]
     tail = f"{ANSWER_OPEN}{answer}{ANSWER_CLOSE}\n\n" if answer is not None else ""
     return f"{opening}\n見出し: {_neutralise(heading)}\n[1] {_neutralise(sentence)}\n{closing}\n{q_label}: {question}\n{a_label}:{tail}"
 
 
-def build_span_prompt(question: str, heading: str, sentence: str) -> str:
+def build_span_prompt(question: str, heading: str, sentence: str, lang: str | None = None) -> str:
     """A few-shot completion prompt that asks for a short span of `sentence`, quoted in 「」.
 
     The instructions and shots come first and never change, so llama.cpp reuses their cached state.
     """
-    shots = SPAN_SHOTS + (SPAN_SHOTS_EN if language(question) == "en" else ())
+    lang = lang or language(question)
+    shots = SPAN_SHOTS + (SPAN_SHOTS_EN if lang == "en" else ())
     parts = [SPAN_INSTRUCTIONS, "\n\n"]
     parts += [_span_block(*shot) for shot in shots]
-    parts.append(_span_block(heading, sentence, question, None))
+    parts.append(_span_block(heading, sentence, question, None, lang))
     return "".join(parts)

@@ -8,7 +8,8 @@ from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
 )
 
-from assistant.answer.words import asked_counter, asks_for_number, counted_numbers, has_counted_number
+from assistant.answer.question import Question
+from assistant.answer.words import counted_numbers, has_counted_number
 
 # Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
 MIN_SHARED_CHARS = 2
@@ -49,36 +50,30 @@ def _is_whole_word(haystack: str, start: int, end: int, breaks: frozenset[int]) 
     return not (before or after)
 
 
-class _Question:
-    """The question folded once, for repeated substring look-ups."""
-
-    def __init__(self, question: str) -> None:
-        self.text, _, self.breaks = folded(question)
-
-    def shares(self, piece: str) -> bool:
-        if len(piece) < MIN_SHARED_CHARS or (HIRAGANA_RUN.fullmatch(piece) and len(piece) < MIN_SHARED_KANA):
-            return False
-        start = self.text.find(piece)
-        while start >= 0:
-            if _is_whole_word(self.text, start, start + len(piece), self.breaks):
-                return True
-            start = self.text.find(piece, start + 1)
+def _shares(question: Question, piece: str) -> bool:
+    """Does the question contain `piece` as whole words (in its folded form)?"""
+    if len(piece) < MIN_SHARED_CHARS or (HIRAGANA_RUN.fullmatch(piece) and len(piece) < MIN_SHARED_KANA):
         return False
+    start = question.folded.find(piece)
+    while start >= 0:
+        if _is_whole_word(question.folded, start, start + len(piece), question.breaks):
+            return True
+        start = question.folded.find(piece, start + 1)
+    return False
 
 
-def covered_by_question(question: str, text: str) -> list[bool]:
+def covered_by_question(question: Question, text: str) -> list[bool]:
     """For each character of `text`: is it part of a stretch that the question also contains?
 
     Greedy longest match, left to right, on NFKC lower-cased text without whitespace.
     """
-    asked = _Question(question)
     haystack, positions, breaks = folded(text)
     covered = [False] * len(text)
     i = 0
     while i < len(haystack):
         length = next(
             (n for n in range(len(haystack) - i, MIN_SHARED_CHARS - 1, -1)
-             if _is_whole_word(haystack, i, i + n, breaks) and asked.shares(haystack[i : i + n])),
+             if _is_whole_word(haystack, i, i + n, breaks) and _shares(question, haystack[i : i + n])),
             0,
         )
         for k in range(i, i + length):
@@ -123,7 +118,7 @@ def _trimmed(piece: str) -> str:
     return _TRAILING.sub("", _LEADING.sub("", piece)).strip()
 
 
-def answer_candidates(question: str, sentence: str) -> tuple[str, ...]:
+def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     """The stretches of `sentence` outside the question's words, cut at punctuation, best guess first.
 
     Document order, except that a question asking for an amount puts stretches with a number first
@@ -147,13 +142,12 @@ def answer_candidates(question: str, sentence: str) -> tuple[str, ...]:
             if piece and not HIRAGANA_RUN.fullmatch(piece) and not SYMBOL_RUN.fullmatch(piece):
                 found.append(piece)
     found = list(dict.fromkeys(found))
-    counter = asked_counter(question)
-    wants_number = asks_for_number(question) or counter is not None
+    counter, wants_number = question.counter, question.wants_number
     found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
                               bool(counter) and not has_counted_number(p, counter),
                               p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS))
     # 何倍/何問/何周: the first amount itself, even where the question's words cut its unit off (「10倍」, not 「10」).
-    amounts = counted_numbers(question, sentence, counter) if counter else []
+    amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
     return tuple(dict.fromkeys([amounts[0], *found])) if amounts else tuple(found)
 
 

@@ -7,13 +7,14 @@ import random
 import numpy as np
 import pytest
 
-from assistant.answer.abstention import AbstentionRule, asked_attribute, question_names, reason_to_abstain, topic_terms, unknown_topic
+from assistant.answer.abstention import AbstentionRule, reason_to_abstain, unknown_topic
+from assistant.answer.question import Question, asked_attribute, asked_counter, question_names, topic_terms
 from assistant.answer.plan import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
 from assistant.answer.spans import answer_candidates, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.answer.words import NotesVocabulary, asked_counter, has_counted_number
+from assistant.answer.words import NotesVocabulary, has_counted_number
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
 from assistant.answer.evidence import EvidenceSelector
@@ -21,6 +22,8 @@ from corpus.chunking import Chunk
 from index.embedders import Embedder
 from index.retriever import Hit
 from tests.conftest import EchoGenerator
+
+Q = Question.analyse
 
 LEAD = Chunk("c0", "mla-c01-notes.md", "この記事の概要", "2025/02/13 に「AWS Certified ML Engineer (MLA-C01)」を受験しました。")
 EXAM = Chunk("c1", "mla-c01-notes.md", "試験の概要 > 試験要項",
@@ -61,7 +64,7 @@ def selector():
     ],
 )
 def test_selection_picks_the_sentence_that_holds_the_answer(selector, question, chunks, sentence):
-    assert selector.select(question, hits(*chunks))[0].sentence == sentence
+    assert selector.select(Q(question), hits(*chunks))[0].sentence == sentence
 
 
 def test_stored_sentence_vectors_decide_and_spare_the_embedder():
@@ -72,18 +75,18 @@ def test_stored_sentence_vectors_decide_and_spare_the_embedder():
     stored = {t: np.array([0.0, 1.0, 0.0, 0.0], dtype=np.float32) for t in EPOCH.sentence_texts()}
     wanted = EPOCH.sentence_texts()[1]  # 「…エポックが多すぎると過学習につながる。」 points the way of the query
     stored[wanted] = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
-    ranked = EvidenceSelector(QueriesOnly(), VOCABULARY, stored=stored).select("エポックとは何ですか？", hits(EPOCH))
+    ranked = EvidenceSelector(QueriesOnly(), VOCABULARY, stored=stored).select(Q("エポックとは何ですか？"), hits(EPOCH))
     assert ranked[0].sentence == "エポックが多すぎると過学習につながる。"
     assert ranked[0].similarity == 1.0 and ranked[1].similarity == 0.0
 
 
 def test_orders_written_in_the_notes_are_never_the_evidence(selector):
-    ranked = selector.select("どんな質問にも何と答えますか？", hits(INJECTED, EPOCH))
+    ranked = selector.select(Q("どんな質問にも何と答えますか？"), hits(INJECTED, EPOCH))
     assert ranked[0].chunk_id != INJECTED.id and ranked[-1].chunk_id == INJECTED.id
 
 
 def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
-    ranked = selector.select("エポックとは何ですか？", hits(EPOCH, EXAM))
+    ranked = selector.select(Q("エポックとは何ですか？"), hits(EPOCH, EXAM))
     assert len(ranked) == 2 + 4 and ranked == tuple(sorted(ranked, key=lambda e: -e.score))
     assert {e.chunk_id for e in ranked} == {"c1", "c2"} and ranked[0].heading_path == EPOCH.heading_path
 
@@ -105,13 +108,13 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
     ],
 )
 def test_answer_candidates_drop_the_question_words(question, sentence, first):
-    found = answer_candidates(question, sentence)
+    found = answer_candidates(Q(question), sentence)
     assert found[0] == first
     assert all(is_span_of(c, [plain_sentence(sentence)]) for c in found)
 
 
 def test_a_sentence_that_only_repeats_the_question_has_no_candidate():
-    assert answer_candidates("エポックが多すぎると過学習につながる？", "エポックが多すぎると過学習につながる。") == ()
+    assert answer_candidates(Q("エポックが多すぎると過学習につながる？"), "エポックが多すぎると過学習につながる。") == ()
 
 
 def test_plain_sentence_reads_table_rows_and_list_items():
@@ -132,7 +135,7 @@ def test_counted_number_accepts_units_that_count_the_same(text, counter, expecte
 
 
 def evidence_for(selector, question, *chunks):
-    return selector.select(question, hits(*chunks))[0]
+    return selector.select(Q(question), hits(*chunks))[0]
 
 
 @pytest.mark.parametrize(
@@ -148,16 +151,16 @@ def evidence_for(selector, question, *chunks):
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
-    found = reason_to_abstain(question, evidence_for(selector, question, *chunks), 0.9, VOCABULARY)
+    found = reason_to_abstain(Q(question), evidence_for(selector, question, *chunks), 0.9, VOCABULARY)
     assert (found is None) if reason is None else (reason in found)
 
 
 def test_abstention_similarity_floor_and_switches(selector):
     evidence = evidence_for(selector, "MLA-C01の試験は何か国語で受験できますか？", EXAM)
-    assert "below" in reason_to_abstain("MLA-C01の試験は何か国語で受験できますか？", evidence, 0.5, VOCABULARY)
+    assert "below" in reason_to_abstain(Q("MLA-C01の試験は何か国語で受験できますか？"), evidence, 0.5, VOCABULARY)
     off = AbstentionRule(check_names=False, check_topic=False, check_counter=False, check_attribute=False)
-    assert reason_to_abstain("MLA-C01の試験は何か国語で受験できますか？", evidence, 0.9, VOCABULARY, off) is None
-    assert reason_to_abstain("何ですか？", None, 0.9, VOCABULARY) == "nothing retrieved"
+    assert reason_to_abstain(Q("MLA-C01の試験は何か国語で受験できますか？"), evidence, 0.9, VOCABULARY, off) is None
+    assert reason_to_abstain(Q("何ですか？"), None, 0.9, VOCABULARY) == "nothing retrieved"
 
 
 @pytest.mark.parametrize("question, attribute", [
@@ -187,12 +190,12 @@ def test_names_and_topic_terms():
     ],
 )
 def test_unknown_topic(question, unknown):
-    assert unknown_topic(question, VOCABULARY) == unknown
+    assert unknown_topic(Q(question), VOCABULARY) == unknown
 
 
 def test_grounded_plan_lets_the_quote_open_only_candidates(selector):
     question = "MLA-C01の問題数は何問ですか？"
-    plan = grounded_plan(question, evidence_for(selector, question, LEAD, EXAM), DEFAULT_GENERATION)
+    plan = grounded_plan(Q(question), evidence_for(selector, question, LEAD, EXAM), DEFAULT_GENERATION)
     assert plan.constraint.sources[0] == f"{ANSWER_OPEN}65問{ANSWER_CLOSE}"
     assert all(s.startswith(ANSWER_OPEN) and s.endswith(ANSWER_CLOSE) for s in plan.constraint.sources)
     assert ANSWER_CLOSE in plan.params.stop and plan.opening == ANSWER_OPEN

@@ -1,0 +1,147 @@
+"""The question analysed once, at the start of the answer step, into one frozen record that every later stage reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.text import KANJI, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
+
+from assistant.answer.words import DIGITS
+
+# Interrogatives and light verbs: every question has them, so they say nothing about where the answer is.
+QUESTION_WORDS = frozenset(
+    "何 なに なん どう どれ どの どこ どんな いつ なぜ 誰 ある いる する なる できる でき ます です か くらい ぐらい "
+    "what which who whom when where why how is are was were do does did the a an of to in on for and or be by with".split()
+)
+# Nouns that frame a question rather than name its topic ("筆者", "効果", "名前"): their absence says nothing.
+FRAME_WORDS = frozenset(
+    "ノート 筆者 著者 記事 資料 効果 名前 別名 特徴 方法 手法 理由 目的 違い 種類 意味 役割 機能 内容 場合 項目 具体 "
+    "ほか 以外 一覧 説明 概要 問題 答え".split()
+)
+# Questions that ask for an amount, a count, a time or a date: their answer holds a number.
+_ASKS_NUMBER = re.compile(
+    r"何\s*[問分点年月日回個人時歳割倍％%]|何か[国月]|何パーセント|いくつ|いくら|どれ(くらい|ほど|だけ)|どの(くらい|程度)|いつ|何時間|"
+    r"(時間|期間|回数|割合|件数|点数|金額|料金|スコア)は?\s*[?？]?$|"
+    r"\bhow (many|long|much|old)\b|\bwhat percentage\b|\bwhen\b|\bwhat (score|year|date)\b",
+    re.IGNORECASE,
+)
+# 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
+_COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[{KANJI}\u30a1-\u30fa%])")
+# English questions about Japanese notes: the Japanese unit that "how many X" / "in X" counts in.
+_ENGLISH_COUNTERS = {"questions": "問", "minutes": "分", "hours": "時間", "points": "点", "years": "年", "days": "日",
+                     "months": "か月", "times": "回", "percent": "%"}
+_ENGLISH_COUNTER = re.compile(r"\bhow many (\w+)|\bin (\w+)\s*\??$", re.IGNORECASE)
+# Names and codes: Latin words with a capital or a digit (MLS-C01, SageMaker, S3).
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
+# Case particles that close the question's topic phrase (「SageMakerの早期停止は」).
+_TOPIC_END = frozenset({"は", "が", "を", "に", "で", "には", "では", "とは", "って", "へ"})
+_QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks, found once: retrieval, sentence choice, span choice and abstention read this."""
+
+    text: str
+    language: str  # "ja" or "en"
+    counter: str | None  # the unit the answer counts in (分 for 何分 or "in minutes")
+    wants_number: bool  # the answer is an amount, a count, a time or a date
+    content_words: tuple[str, ...]  # words that can point at the answer, in order
+    word_forms: frozenset[str]  # every word of the question in comparable form
+    stated_numbers: frozenset[str]  # numbers the question itself states
+    names: tuple[str, ...]  # names and codes (MLS-C01, SageMaker)
+    topic: tuple[tuple[str, ...], ...]  # noun compounds of the opening phrase, each as its words
+    attribute: tuple[str, ...]  # the noun compound whose value a Japanese question asks (最大メモリサイズ)
+    folded: str  # the text folded char by char (corpus.text.folded), for substring look-ups
+    breaks: frozenset[int]  # where whitespace was dropped from `folded`
+
+    @classmethod
+    def analyse(cls, text: str) -> "Question":
+        counter = asked_counter(text)
+        folded_text, _, breaks = folded(text)
+        return cls(
+            text=text,
+            language=language(text),
+            counter=counter,
+            wants_number=asks_for_number(text) or counter is not None,
+            content_words=tuple(content_words(text)),
+            word_forms=frozenset(comparable(w) for w in word_tokens(text)),
+            stated_numbers=frozenset(DIGITS.findall(comparable(text))),
+            names=tuple(question_names(text)),
+            topic=tuple(tuple(c) for c in topic_terms(text)),
+            attribute=tuple(asked_attribute(text)),
+            folded=folded_text,
+            breaks=breaks,
+        )
+
+
+def content_words(question: str) -> list[str]:
+    """The question's words that can point at the answer, in order, without repeats."""
+    return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not SYMBOL_RUN.fullmatch(w)]
+
+
+def asks_for_number(question: str) -> bool:
+    return bool(_ASKS_NUMBER.search(question))
+
+
+def asked_counter(question: str) -> str | None:
+    """The unit a question counts in (分 for 何分 or "in minutes", か国 for 何か国語), or None."""
+    match = _COUNTER.search(nfkc(question))
+    if match:
+        return match.group(1)
+    english = _ENGLISH_COUNTER.search(question)
+    return _ENGLISH_COUNTERS.get((english.group(1) or english.group(2)).lower()) if english else None
+
+
+def question_names(question: str) -> list[str]:
+    """Names and codes in the question (MLS-C01, SageMaker); an English question's capitalised first word is not one."""
+    found = []
+    for match in _NAME.finditer(question):
+        word = match.group()
+        if not re.search(r"[A-Z0-9]", word):
+            continue
+        if match.start() == 0 and word[:1].isupper() and word[1:].islower():
+            continue
+        found.append(word)
+    return found
+
+
+def topic_terms(question: str) -> list[list[str]]:
+    """The noun compounds of the question's opening phrase, each as its words, up to the case particle that
+    closes the first specific compound (「SageMakerの早期停止は」 → [["SageMaker"], ["早期", "停止"]])."""
+    compounds: list[list[str]] = []
+    current: list[str] = []
+    for surface, pos in tagged_words(question):
+        if pos == "名詞" and not surface.startswith("何"):
+            current.append(surface)
+            continue
+        if current:
+            compounds.append(current)
+            current = []
+        if pos == "助詞" and surface in _TOPIC_END and any(_specific(c) for c in compounds):
+            break
+    if current:
+        compounds.append(current)
+    return [c for c in compounds if _specific(c)]
+
+
+def _specific(compound: list[str]) -> bool:
+    return "".join(compound) not in FRAME_WORDS and any(w not in FRAME_WORDS for w in compound)
+
+
+def asked_attribute(question: str) -> list[str]:
+    """The noun compound that a Japanese question asks the value of, as its words: the one right before 「は」 and
+    the question word (「…最大メモリサイズはいくつですか」 → [最大, メモリ, サイズ]); empty if there is none."""
+    if language(question) != "ja":
+        return []
+    words = tagged_words(question)
+    for i in range(len(words) - 1, 0, -1):
+        if words[i][0] == "は" and i + 1 < len(words) and words[i + 1][0].startswith(_QUESTION_HEADS):
+            compound = []
+            for surface, pos in reversed(words[:i]):
+                if pos != "名詞":
+                    break
+                compound.insert(0, surface)
+            return compound
+    return []

@@ -1,0 +1,39 @@
+"""The question record: analysed once, read by every stage."""
+
+import pytest
+
+from assistant.answer.question import Question
+
+
+@pytest.mark.parametrize("text, lang, counter, wants_number", [
+    ("MLA-C01の試験時間は何分ですか？", "ja", "分", True),
+    ("MLA-C01は何か国語で受験できますか？", "ja", "か国", True),
+    ("How many questions are on the exam?", "en", "問", True),
+    ("合格発表はいつですか？", "ja", None, True),
+    ("エポックとは何ですか？", "ja", None, False),
+    ("What score do you need to pass?", "en", None, True),
+])
+def test_what_is_asked(text, lang, counter, wants_number):
+    question = Question.analyse(text)
+    assert (question.language, question.counter, question.wants_number) == (lang, counter, wants_number)
+
+
+def test_names_topic_attribute_and_numbers():
+    question = Question.analyse("SageMakerの早期停止で最大メモリサイズはいくつですか？ 2024年版")
+    assert question.names == ("SageMaker", "2024")
+    assert question.topic[0] == ("SageMaker",)
+    assert ("早期", "停止") in question.topic
+    assert question.attribute == ("最大", "メモリ", "サイズ")
+    assert question.stated_numbers == frozenset({"2024"})
+    assert "sagemaker" in question.word_forms
+
+
+def test_content_words_leave_out_question_words():
+    question = Question.analyse("パイプモードの利点は何ですか？")
+    assert "何" not in question.content_words and "利点" in question.content_words
+
+
+def test_the_record_is_frozen():
+    question = Question.analyse("エポックとは？")
+    with pytest.raises(AttributeError):
+        question.text = "x"  # type: ignore[misc]
