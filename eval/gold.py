@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -9,13 +10,16 @@ from pathlib import Path
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
-from corpus.text import language
+from corpus.text import KATAKANA, language, nfkc
 
 from assistant.jsonl import read_json_lines
 
 from eval.evidence import EvidenceMatcher
 
 KINDS = ("factoid", "paraphrase", "english", "unanswerable")
+# What a gold answer is (the optional `answer_type` field): a quantity, a date, the name of a thing (a product,
+# feature, method, format or fixed term), a descriptive phrase, a list of several items, or a yes/no.
+ANSWER_TYPES = ("number", "date", "name", "phrase", "list", "yesno")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class GoldItem:
     lang: str = "ja"
     kind: str = "factoid"
     topic: str = ""
+    answer_type: str | None = None
 
 
 def _strings(value, field: str, where: str) -> tuple[str, ...]:
@@ -72,7 +77,54 @@ def parse_gold_item(data, where: str) -> GoldItem:
     for name, value in (("kind", kind), ("lang", lang), ("topic", topic)):
         if not isinstance(value, str):
             raise InputError(f"{where}: `{name}` must be a string, got {value!r}")
-    return GoldItem(str(item_id).strip(), question.strip(), answers, evidence, answerable, lang, kind, topic)
+    answer_type = data.get("answer_type")
+    if answer_type is not None:
+        if answer_type not in ANSWER_TYPES:
+            raise InputError(f"{where}: `answer_type` must be one of: {', '.join(ANSWER_TYPES)}; got {answer_type!r}")
+        if not answerable:
+            raise InputError(f"{where}: item {item_id} has `answerable: false`, so it has no `answer_type`")
+    return GoldItem(str(item_id).strip(), question.strip(), answers, evidence, answerable, lang, kind, topic, answer_type)
+
+
+# --- answer types when the gold item does not give one -------------------------------------------------
+
+_YES_NO = {"はい", "いいえ", "yes", "no"}
+# 、 always separates items; ・ does too, except between katakana, where it joins one name (マテリアライズド・ビュー).
+_LIST_SEPARATOR = re.compile(f"、|(?<![{KATAKANA}])・|・(?![{KATAKANA}])")
+_DATE = re.compile(r"\d{4}年|(?<!\d)\d{1,2}月|\d{4}[-/]\d{1,2}")
+# A digit that starts a number, not one inside a Latin identifier (L2, EC2, ml.m5.large, Ver.1.4).
+_NUMBER = re.compile(r"(?<![A-Za-z0-9._-])\d")
+_NAME = re.compile(f"[A-Za-z0-9 .\\-_/()+&'{KATAKANA}・]+")
+_NAME_MAX_WORDS = 4
+
+
+def inferred_answer_type(answer: str) -> str:
+    """A guess at an answer's type from its text alone, first rule that fits:
+
+    yesno (はい/いいえ/yes/no); list (、 or a ・ outside katakana joins two or more items); date (2024年, 4月,
+    3月31日, 2023-11, 2025/02/13); number (any other digit that starts a number, not one inside L2 or EC2); name
+    (only Latin letters, digits, katakana and . - _ / ( ) + & ' in at most four words: SMOTE, Amazon SageMaker
+    Canvas, コンセプトドリフト); else phrase. Kanji terms such as 過学習 come out as phrase: annotate them.
+    """
+    text = nfkc(answer).strip()
+    if text.lower().rstrip("。.") in _YES_NO:
+        return "yesno"
+    if len([part for part in _LIST_SEPARATOR.split(text) if part.strip()]) >= 2:
+        return "list"
+    if _DATE.search(text):
+        return "date"
+    if _NUMBER.search(text):
+        return "number"
+    if _NAME.fullmatch(text) and len(text.split()) <= _NAME_MAX_WORDS:
+        return "name"
+    return "phrase"
+
+
+def answer_type_of(item: GoldItem) -> str | None:
+    """The item's `answer_type`, or one inferred from its first gold answer; None for an unanswerable item."""
+    if not item.answerable or not item.answers:
+        return None
+    return item.answer_type or inferred_answer_type(item.answers[0])
 
 
 def load_gold(path: Path | str) -> list[GoldItem]:

@@ -18,10 +18,11 @@ from corpus.errors import InputError
 from assistant.jsonl import read_json_lines
 
 from eval.evidence import EvidenceMatcher
-from eval.gold import GoldItem, evidence_problems
+from eval.gold import ANSWER_TYPES, GoldItem, answer_type_of, evidence_problems
 from eval.metrics import (
     RETRIEVAL_DEPTH,
     AbstentionScores,
+    Accuracy,
     Bleu,
     CharF1,
     Chrf,
@@ -33,6 +34,10 @@ from eval.metrics import (
 )
 
 EXCERPT_CHARS = 160
+# The answer breakdown's groups: each answer type, then English questions (also counted under their answer
+# type), then unanswerable questions (abstention only).
+ENGLISH, UNANSWERABLE = "english", "unanswerable"
+QUESTION_TYPES = (*ANSWER_TYPES, ENGLISH, UNANSWERABLE)
 _SHOWN_IDS = 10
 
 
@@ -52,6 +57,31 @@ class SearchesChunks(Protocol):
 
 
 @dataclass(frozen=True)
+class TypeScores:
+    """One group of the breakdown by question type: means of the per-question scores, and the share abstained.
+
+    For an answer type or English, `n` counts its answerable questions that have an answer and
+    `abstention_rate` is their false-abstention rate; for unanswerable, `n` counts the answered unanswerable
+    questions, the answer figures are None and `abstention_rate` is the share rightly abstained.
+    """
+
+    n: int
+    accuracy: float | None
+    exact_match: float | None
+    f1: float | None
+    abstention_rate: float | None
+
+    def as_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "exact_match": self.exact_match,
+            "f1": self.f1,
+            "abstention_rate": self.abstention_rate,
+        }
+
+
+@dataclass(frozen=True)
 class AnswerScores:
     """Answer metrics over the answerable questions that have an answer; abstention over all answered ones."""
 
@@ -61,15 +91,19 @@ class AnswerScores:
     bleu: float | None
     chrf: float | None
     abstention: AbstentionScores
+    accuracy: float | None = None
+    by_type: dict[str, TypeScores] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
             "n": self.n,
             "f1": self.f1,
             "exact_match": self.exact_match,
+            "accuracy": self.accuracy,
             "bleu": self.bleu,
             "chrf": self.chrf,
             "abstention": self.abstention.as_dict(),
+            "by_type": {name: scores.as_dict() for name, scores in self.by_type.items()},
         }
 
 
@@ -171,6 +205,7 @@ def _question_record(item: GoldItem) -> dict:
         "kind": item.kind,
         "topic": item.topic,
         "answerable": item.answerable,
+        "answer_type": answer_type_of(item),
         "gold_answers": list(item.answers),
         "relevant_chunks": [],
         "first_relevant_rank": None,
@@ -182,6 +217,7 @@ def _question_record(item: GoldItem) -> dict:
         "cited": [],
         "f1": None,
         "exact_match": None,
+        "accuracy": None,
         "bleu": None,
         "chrf": None,
     }
@@ -241,8 +277,42 @@ def _score_retrieval(
     return scores, facts
 
 
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _question_types(item: GoldItem) -> tuple[str, ...]:
+    """The breakdown groups `item` counts in: its answer type, plus English when it is an answerable English question."""
+    if not item.answerable:
+        return (UNANSWERABLE,)
+    groups = (answer_type_of(item) or "phrase",)
+    return groups + (ENGLISH,) if item.lang == "en" else groups
+
+
+def scores_by_type(items: Sequence[GoldItem], records: Mapping[str, dict]) -> dict[str, TypeScores]:
+    """The breakdown by question type over the answered items, every type in QUESTION_TYPES order (n 0 when empty)."""
+    groups: dict[str, list[dict]] = {name: [] for name in QUESTION_TYPES}
+    for item in items:
+        record = records[item.id]
+        if record["abstained"] is None:  # no answer to score
+            continue
+        for name in _question_types(item):
+            groups[name].append(record)
+    by_type = {}
+    for name, group in groups.items():
+        answered = name != UNANSWERABLE
+        by_type[name] = TypeScores(
+            n=len(group),
+            accuracy=_mean([q["accuracy"] for q in group]) if answered else None,
+            exact_match=_mean([q["exact_match"] for q in group]) if answered else None,
+            f1=_mean([q["f1"] for q in group]) if answered else None,
+            abstention_rate=_mean([1.0 if q["abstained"] else 0.0 for q in group]),
+        )
+    return by_type
+
+
 def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records: dict[str, dict]) -> tuple[AnswerScores, dict]:
-    f1, em, bleu, chrf = CharF1(), ExactMatch(), Bleu(), Chrf()
+    f1, em, accuracy, bleu, chrf = CharF1(), ExactMatch(), Accuracy(), Bleu(), Chrf()
     scored = [item for item in items if item.id in matched]
     hypotheses: list[str] = []
     references: list[tuple[str, ...]] = []
@@ -260,6 +330,7 @@ def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records:
         references.append(item.answers)
         record["f1"] = f1.sentence_score(hypothesis, item.answers)
         record["exact_match"] = em.sentence_score(hypothesis, item.answers)
+        record["accuracy"] = accuracy.sentence_score(hypothesis, item.answers)
         record["bleu"] = bleu.sentence_score(hypothesis, item.answers)
         record["chrf"] = chrf.sentence_score(hypothesis, item.answers)
     n = len(hypotheses)
@@ -271,6 +342,8 @@ def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records:
         bleu=bleu.corpus_score(hypotheses, references) if n else None,
         chrf=chrf.corpus_score(hypotheses, references) if n else None,
         abstention=abstention,
+        accuracy=accuracy.corpus_score(hypotheses, references) if n else None,
+        by_type=scores_by_type(scored, records),
     )
     params = [json.dumps(matched[i.id].get("params"), sort_keys=True) for i in scored if matched[i.id].get("params")]
     facts = {
@@ -296,8 +369,9 @@ def evaluate(
     """Score `gold_items`: retrieval by running `retriever` (top 10) on each question, answers from `answers`.
 
     `answers` maps ids to batch output records. Retrieval is scored over answerable items (a question is hit
-    at k when a chunk holding one of its evidence spans is in the top k); answer F1, EM, BLEU and chrF over
-    answerable items that have an answer; abstention over every answered item. `chunks` defaults to
+    at k when a chunk holding one of its evidence spans is in the top k); answer F1, EM, strict accuracy, BLEU
+    and chrF over answerable items that have an answer, also broken down by question type; abstention over
+    every answered item. `chunks` defaults to
     `retriever.index.chunks` and is needed to know every relevant chunk. `mode` is the retriever mode
     (default: the retriever's default). A retrieval-only run, or one without a retriever, leaves the other
     part None.

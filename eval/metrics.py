@@ -1,4 +1,4 @@
-"""Answer metrics (char-F1, exact match, BLEU, chrF, abstention) and retrieval metrics (via pytrec_eval).
+"""Answer metrics (char-F1, exact match, strict accuracy, BLEU, chrF, abstention) and retrieval metrics (via pytrec_eval).
 
 Answer scores are on a 0–100 scale, abstention and retrieval scores on 0–1. Each answer metric has a
 `sentence_score(hypothesis, references)` and a `corpus_score(hypotheses, references)`, as in sacrebleu;
@@ -19,6 +19,9 @@ from corpus.text import answer_form, nfkc
 BLEU_TOKENIZER = "ja-mecab"
 RETRIEVAL_CUTOFFS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
+# Strict accuracy (DESIGN): a right answer holds a whole gold answer and is at most this long.
+ACCURACY_LENGTH_FACTOR = 2
+ACCURACY_LENGTH_SLACK = 6
 
 
 def _best(scores: Sequence[float]) -> float:
@@ -74,6 +77,22 @@ class ExactMatch(AnswerMetric):
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
         hyp = answer_form(hypothesis)
         return 100.0 if any(hyp == answer_form(r) for r in references) else 0.0
+
+
+class Accuracy(AnswerMetric):
+    """Strict accuracy (DESIGN): 100 when the normalised hypothesis contains a whole normalised reference and is
+    at most 2 × that reference's length + 6 characters long, else 0. Best over the references."""
+
+    name = "accuracy"
+
+    @staticmethod
+    def pair_right(hypothesis: str, reference: str) -> bool:
+        hyp, ref = answer_form(hypothesis), answer_form(reference)
+        # An empty reference would be "contained" in anything; it never makes an answer right.
+        return bool(ref) and ref in hyp and len(hyp) <= ACCURACY_LENGTH_FACTOR * len(ref) + ACCURACY_LENGTH_SLACK
+
+    def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
+        return 100.0 if any(self.pair_right(hypothesis, r) for r in references) else 0.0
 
 
 def _reference_streams(references: Sequence[Sequence[str]]) -> list[list[str | None]]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.harness import Report
+from eval.harness import UNANSWERABLE, Report
 from eval.metrics import RETRIEVAL_CUTOFFS, RETRIEVAL_DEPTH, RETRIEVAL_KEYS
 
 REPORT_JSON = "report.json"
@@ -15,6 +15,7 @@ F1_PLOT = "f1_per_question.png"
 RECALL_PLOT = "recall_at_k.png"
 WORST_SHOWN = 10
 HITS_SHOWN = 5
+ANSWER_KEYS = ("f1", "exact_match", "accuracy", "bleu", "chrf")
 
 
 def fmt(value: float | None, scale: str = "unit") -> str:
@@ -44,8 +45,28 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
     if report.answers:
         a = report.answers.as_dict()
         rows.append(("answers n", str(a["n"])))
-        rows += [(key, fmt(a[key], "percent")) for key in ("f1", "exact_match", "bleu", "chrf")]
+        rows += [(key, fmt(a[key], "percent")) for key in ANSWER_KEYS]
         rows += [(f"abstention {key}", fmt(value)) for key, value in a["abstention"].items()]
+    return rows
+
+
+TYPE_HEADER = ("type", "n", "accuracy", "exact match", "F1", "abstained")
+
+
+def type_rows(report: Report) -> list[list[str]]:
+    """The breakdown by question type as table rows (types without questions left out); empty without answers.
+
+    `abstained` is the share of the group's questions abstained on: false abstentions for an answer type or
+    English, right ones for unanswerable.
+    """
+    if not report.answers:
+        return []
+    rows = []
+    for name, scores in report.answers.by_type.items():
+        if not scores.n:
+            continue
+        figures = (scores.accuracy, scores.exact_match, scores.f1)
+        rows.append([name, str(scores.n), *(fmt(v, "percent") for v in figures), fmt(scores.abstention_rate)])
     return rows
 
 
@@ -57,7 +78,15 @@ def summary_table(report: Report) -> str:
     head = f"{Path(str(config.get('gold', 'gold set'))).name}: {config.get('n_gold', '?')} questions"
     if "retriever" in config:
         head += f", retriever {config['retriever']}" + (f" ({config['embedder']})" if "embedder" in config else "")
-    return "\n".join([head, *(f"  {label:<{width}}  {value:>7}" for label, value in rows)])
+    lines = [head, *(f"  {label:<{width}}  {value:>7}" for label, value in rows)]
+    by_type = type_rows(report)
+    if by_type:
+        widths = [max(len(row[i]) for row in [list(TYPE_HEADER), *by_type]) for i in range(len(TYPE_HEADER))]
+        lines.append("  by question type:")
+        for row in [list(TYPE_HEADER), *by_type]:
+            cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+            lines.append("    " + "  ".join(cells))
+    return "\n".join(lines)
 
 
 def _by_kind(report: Report) -> list[list[object]]:
@@ -105,13 +134,25 @@ def markdown_report(report: Report, plots: Sequence[str] = ()) -> str:
         a = report.answers.as_dict()
         lines += ["", "## Answers (0–100)", ""]
         lines += _table(
-            ["n", "F1", "exact match", "BLEU", "chrF"],
-            [[a["n"], *(fmt(a[key], "percent") for key in ("f1", "exact_match", "bleu", "chrf"))]],
+            ["n", "F1", "exact match", "accuracy", "BLEU", "chrF"],
+            [[a["n"], *(fmt(a[key], "percent") for key in ANSWER_KEYS)]],
         )
         lines += ["", "Abstention (positive class: abstained; 0–1):", ""]
         lines += _table(["precision", "recall", "false-abstention rate"], [[fmt(v) for v in a["abstention"].values()]])
         lines += ["", f"BLEU: `{config.get('bleu_signature', '')}`; chrF: `{config.get('chrf_signature', '')}`."]
         lines += ["Unanswerable questions count only in abstention; an abstention on an answerable question scores as an empty answer."]
+        lines += [
+            "Accuracy is strict: the answer (NFKC, lower case, no whitespace or final 。) holds a whole gold answer and is "
+            "at most 2 × its length + 6 characters.",
+        ]
+        lines += ["", "## By question type", ""]
+        lines += _table(TYPE_HEADER, type_rows(report))
+        lines += [
+            "",
+            f"A question counts under its gold `answer_type` (inferred from the answer when absent) and, when asked in "
+            f"English, under english too. `abstained` is the share abstained: wrongly for answerable types, rightly "
+            f"for {UNANSWERABLE}; answer scores are 0–100.",
+        ]
     header = ["kind", "n"] + (["recall@1", "recall@5", "mrr@10"] if report.retrieval else []) + (["F1"] if report.answers else [])
     lines += ["", "## By question kind (answerable only)", ""]
     lines += _table(header, _by_kind(report))
@@ -121,7 +162,11 @@ def markdown_report(report: Report, plots: Sequence[str] = ()) -> str:
     basis = "F1" if report.answers else "reciprocal rank"
     lines += ["", f"## The {len(worst)} worst questions by {basis}", ""]
     for q in worst:
-        scores = f"F1 {fmt(q['f1'], 'percent')}, BLEU {fmt(q['bleu'], 'percent')}, " if report.answers else ""
+        scores = (
+            f"F1 {fmt(q['f1'], 'percent')}, accuracy {fmt(q.get('accuracy'), 'percent')}, BLEU {fmt(q['bleu'], 'percent')}, "
+            if report.answers
+            else ""
+        )
         rank = q["first_relevant_rank"] if q["first_relevant_rank"] is not None else f"not in top {RETRIEVAL_DEPTH}"
         lines += [f"### {q['id']} ({q['kind']}, {q['lang']}, {q['topic']}): {scores}first relevant rank {rank}", ""]
         lines += [f"- question: {q['question']}", f"- gold: {' / '.join(q['gold_answers'])}"]

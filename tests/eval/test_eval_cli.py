@@ -67,9 +67,13 @@ def test_answers_file_is_scored(tiny_index, gold, tmp_path, capsys):
     data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     assert data["answers"]["n"] == 3
     assert data["answers"]["f1"] == pytest.approx(200 / 3)
+    assert data["answers"]["accuracy"] == pytest.approx(200 / 3)  # a3 abstained: an empty answer
+    by_type = {name: group["n"] for name, group in data["answers"]["by_type"].items() if group["n"]}
+    assert by_type == {"phrase": 1, "number": 2, "english": 1, "unanswerable": 1}
     assert data["answers"]["abstention"] == {"precision": 0.5, "recall": 1.0, "false_abstention_rate": pytest.approx(1 / 3)}
     assert (tmp_path / "r" / "f1_per_question.png").is_file()
-    assert "f1" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "f1" in out and "accuracy" in out and "by question type:" in out
 
 
 def test_answers_with_mismatching_ids_exit_2(tiny_index, gold, tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 from corpus.errors import InputError
 from corpus.text import evidence_form
 from eval.evidence import EvidenceMatcher
-from eval.gold import GoldItem, evidence_problems, load_gold
+from eval.gold import ANSWER_TYPES, GoldItem, answer_type_of, evidence_problems, inferred_answer_type, load_gold
 from tests.conftest import REPO
 
 from tests.eval.fakes import CHUNKS
@@ -41,6 +41,57 @@ def test_fields_and_defaults(tmp_path):
     assert a == GoldItem("a", "問題数は？", ("65問", "65"), ("問題数 65問",), True, "ja", "factoid", "")
     assert (seven.id, seven.lang, seven.evidence) == ("7", "en", ())
     assert (u.answerable, u.kind, u.answers) == (False, "unanswerable", ())
+    assert a.answer_type is None and u.answer_type is None
+
+
+def test_answer_type_is_read_and_validated(tmp_path):
+    rows = [{"id": "a", "question": "問題数は？", "answer": "65問", "evidence": ["問題数 65問"], "answer_type": "number"}]
+    (item,) = load_gold(write_jsonl(tmp_path / "g.jsonl", rows))
+    assert item.answer_type == "number" and answer_type_of(item) == "number"
+    assert ANSWER_TYPES == ("number", "date", "name", "phrase", "list", "yesno")
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("65問", "number"),
+        ("100~1000点中720点", "number"),
+        ("¥20,000 (税別)", "number"),
+        ("7.98USD(¥1,247)", "number"),
+        ("26%", "number"),
+        ("3年", "number"),  # a duration, not a year
+        ("3か月", "number"),
+        ("2024年4月", "date"),
+        ("3月31日", "date"),
+        ("2023-11", "date"),
+        ("2025/02/13", "date"),
+        ("毎年4月", "date"),
+        ("Recall、Precision、Accuracy、F-measure", "list"),
+        ("メモリ不足・過学習", "list"),
+        ("マテリアライズド・ビュー", "name"),  # ・ inside one katakana name
+        ("SMOTE", "name"),
+        ("Amazon SageMaker Canvas", "name"),
+        ("コンセプトドリフト", "name"),
+        ("REFRESHコマンド", "name"),
+        ("EC2", "name"),  # a digit inside a Latin name is no number
+        ("Ver.1.4", "name"),
+        (".jsonl", "name"),
+        ("L2正則化", "phrase"),
+        ("過学習", "phrase"),  # kanji terms are not recognised as names: annotate them
+        ("すべての重みを小さくする", "phrase"),
+        ("the size and the complexity of the model", "phrase"),  # more than four Latin words
+        ("はい", "yesno"),
+        ("No.", "yesno"),
+    ],
+)
+def test_inferred_answer_type(answer, expected):
+    assert inferred_answer_type(answer) == expected
+
+
+def test_answer_type_of_falls_back_to_the_first_answer():
+    assert answer_type_of(GoldItem("a", "q", ("2024年4月", "4月"), ())) == "date"
+    assert answer_type_of(GoldItem("a", "q", ("過学習",), (), answer_type="name")) == "name"
+    assert answer_type_of(GoldItem("u", "q", (), (), answerable=False)) is None
 
 
 @pytest.mark.parametrize(
@@ -56,6 +107,9 @@ def test_fields_and_defaults(tmp_path):
         ([{"id": "a", "question": "q", "answer": "x", "answerable": False}], "`answer` and `evidence` must be empty"),
         ([{"id": "a", "question": "q", "answer": "x", "answerable": "yes"}], "`answerable` must be true or false"),
         ([{"id": "a", "question": "q", "answer": 65}], "`answer` must be a string or a list of strings"),
+        ([{"id": "a", "question": "q", "answer": "x", "answer_type": "count"}], "`answer_type` must be one of: number, date,"),
+        ([{"id": "a", "question": "q", "answer": "x", "answer_type": 1}], "`answer_type` must be one of"),
+        ([{"id": "u", "question": "q", "answer": "", "answerable": False, "answer_type": "name"}], "so it has no `answer_type`"),
     ],
 )
 def test_bad_lines_name_the_line_and_field(tmp_path, rows, message):

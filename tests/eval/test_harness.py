@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -48,12 +49,14 @@ def test_answer_scores_hand_computed():
     assert a["n"] == 4
     assert a["f1"] == pytest.approx((75 + 100 + 0 + 100) / 4)
     assert a["exact_match"] == pytest.approx(50.0)
+    assert a["accuracy"] == pytest.approx(75.0)  # g1 "65問です" holds "65問" and is short enough; g3 abstained
     assert 0 < a["bleu"] < 100 and 0 < a["chrf"] < 100
     # abstained: g3 (answerable) and u1 (unanswerable)
     assert a["abstention"] == {"precision": 0.5, "recall": 1.0, "false_abstention_rate": 0.25}
     by_id = {q["id"]: q for q in report.per_question}
     assert by_id["g3"]["f1"] == 0.0 and by_id["g3"]["abstained"] is True
     assert by_id["u1"]["f1"] is None and by_id["u1"]["bleu"] is None  # unanswerable: abstention only
+    assert [by_id[i]["accuracy"] for i in ("g1", "g2", "g3", "g4", "u1")] == [100.0, 100.0, 0.0, 100.0, None]
     assert by_id["g1"]["cited"] == ["c1"]
     assert "ja-mecab" in report.config["bleu_signature"]
 
@@ -62,14 +65,51 @@ def test_unanswerable_items_do_not_change_answer_scores():
     only_answerable = [g for g in GOLD if g.answerable]
     with_u = run().to_dict()["answers"]
     without_u = run(answers={k: v for k, v in ANSWERS.items() if k != "u1"}, gold=only_answerable).to_dict()["answers"]
-    for key in ("n", "f1", "exact_match", "bleu", "chrf"):
+    for key in ("n", "f1", "exact_match", "accuracy", "bleu", "chrf"):
         assert with_u[key] == without_u[key]
+    for name in ("number", "name", "phrase", "english"):
+        assert with_u["by_type"][name] == without_u["by_type"][name]
+    assert (with_u["by_type"]["unanswerable"]["n"], without_u["by_type"]["unanswerable"]["n"]) == (1, 0)
+
+
+def test_answers_by_question_type_on_the_fakes():
+    by_type = run().to_dict()["answers"]["by_type"]
+    assert list(by_type) == ["number", "date", "name", "phrase", "list", "yesno", "english", "unanswerable"]
+    # No fake gold item has an answer_type, so each is inferred: g1 65問 number, g2 and g3 phrase (kanji and
+    # kana), g4 Amazon SageMaker Canvas name; g4 is also the one English question.
+    assert {name: group["n"] for name, group in by_type.items()} == {
+        "number": 1, "date": 0, "name": 1, "phrase": 2, "list": 0, "yesno": 0, "english": 1, "unanswerable": 1,
+    }
+    assert by_type["number"] == {"n": 1, "accuracy": 100.0, "exact_match": 0.0, "f1": 75.0, "abstention_rate": 0.0}
+    assert by_type["phrase"] == {"n": 2, "accuracy": 50.0, "exact_match": 50.0, "f1": 50.0, "abstention_rate": 0.5}
+    assert by_type["english"] == {"n": 1, "accuracy": 100.0, "exact_match": 100.0, "f1": 100.0, "abstention_rate": 0.0}
+    assert by_type["unanswerable"] == {"n": 1, "accuracy": None, "exact_match": None, "f1": None, "abstention_rate": 1.0}
+    assert by_type["date"] == {"n": 0, "accuracy": None, "exact_match": None, "f1": None, "abstention_rate": None}
+    # The answer-type groups partition the scored answerable questions.
+    assert sum(by_type[name]["n"] for name in ("number", "date", "name", "phrase", "list", "yesno")) == 4
+
+
+def test_a_gold_answer_type_beats_the_inferred_one():
+    gold = [replace(g, answer_type="name") if g.id == "g3" else g for g in GOLD]
+    report = run(gold=gold)
+    by_type = report.to_dict()["answers"]["by_type"]
+    assert (by_type["name"]["n"], by_type["phrase"]["n"]) == (2, 1)
+    assert by_type["name"]["accuracy"] == pytest.approx(50.0)  # g4 right, g3 abstained
+    assert {q["id"]: q["answer_type"] for q in report.per_question} == {
+        "g1": "number", "g2": "phrase", "g3": "name", "g4": "name", "u1": None,
+    }
+
+
+def test_only_answered_questions_count_by_type():
+    answers = {i: ANSWERS[i] for i in ("g1", "g4")}
+    by_type = run(answers=answers).to_dict()["answers"]["by_type"]
+    assert {name: group["n"] for name, group in by_type.items() if group["n"]} == {"number": 1, "name": 1, "english": 1}
 
 
 def test_report_json_has_exactly_the_design_keys():
     data = json.loads(json.dumps(run().to_dict()))
     assert list(data) == ["answers", "retrieval", "config", "per_question"]
-    assert list(data["answers"]) == ["n", "f1", "exact_match", "bleu", "chrf", "abstention"]
+    assert list(data["answers"]) == ["n", "f1", "exact_match", "accuracy", "bleu", "chrf", "abstention", "by_type"]
     assert list(data["answers"]["abstention"]) == ["precision", "recall", "false_abstention_rate"]
     assert list(data["retrieval"]) == ["n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
     assert [q["id"] for q in data["per_question"]] == [g.id for g in GOLD]
@@ -85,6 +125,11 @@ def test_write_report_writes_json_markdown_and_plots(tmp_path):
         assert paths[name].read_bytes()[:8] == PNG_MAGIC
     md = paths["report.md"].read_text(encoding="utf-8")
     assert "## Retrieval" in md and "## Answers" in md and "worst questions by F1" in md
+    assert "| n | F1 | exact match | accuracy | BLEU | chrF |" in md and "| 4 | 68.8 | 50.0 | 75.0 |" in md
+    assert "## By question type" in md
+    assert "| number | 1 | 100.0 | 0.0 | 75.0 | 0.000 |" in md
+    assert "| unanswerable | 1 | – | – | – | 1.000 |" in md
+    assert "| date |" not in md  # types without questions are left out of the table
     assert "### g3 " in md and "ノートには書かれていません" in md  # worst question with its answer
     assert "SageMaker > Amazon SageMaker Canvas" in md  # retrieved chunks' heading paths
 
@@ -101,6 +146,16 @@ def test_worst_questions_order_and_summary():
     assert [q["id"] for q in worst_questions(report, 2)] == ["g3", "g1"]
     table = summary_table(report)
     assert "recall@1" in table and "f1" in table and "68.8" in table
+    assert [line.split() for line in table.splitlines() if line.strip().startswith("accuracy")] == [["accuracy", "75.0"]]
+    assert "by question type:" in table
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[table.splitlines().index("  by question type:") + 2 :]}
+    assert rows == {
+        "number": ["1", "100.0", "0.0", "75.0", "0.000"],
+        "name": ["1", "100.0", "100.0", "100.0", "0.000"],
+        "phrase": ["2", "50.0", "50.0", "50.0", "0.500"],
+        "english": ["1", "100.0", "100.0", "100.0", "0.000"],
+        "unanswerable": ["1", "–", "–", "–", "1.000"],
+    }
     assert markdown_report(report).startswith("# Evaluation report")
 
 

@@ -1,4 +1,4 @@
-"""Metrics against known values: hand-computed char-F1/EM tables, sacrebleu's README examples, pytrec_eval."""
+"""Metrics against known values: hand-computed char-F1/EM/accuracy tables, sacrebleu's README examples, pytrec_eval."""
 
 import math
 import random
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from corpus.text import answer_form
 from eval.metrics import (
     RETRIEVAL_KEYS,
+    Accuracy,
     Bleu,
     CharF1,
     Chrf,
@@ -21,7 +22,8 @@ from eval.metrics import (
     retrieval_scores,
 )
 
-F1, EM = CharF1(), ExactMatch()
+F1, EM, ACC = CharF1(), ExactMatch(), Accuracy()
+LONG_SENTENCE = "試験の合格ラインについてはスコアが100~1000点の範囲で720点以上とされていると書かれています"
 
 
 @pytest.mark.parametrize(
@@ -86,10 +88,41 @@ def test_exact_match_known_values(prediction, golds, expected):
     assert EM.sentence_score(prediction, golds) == expected
 
 
+@pytest.mark.parametrize(
+    "prediction, golds, expected",
+    [
+        ("720点", ["720点"], 100.0),
+        ("720点", ["820点"], 0.0),  # a wrong number is wrong, however close its characters
+        ("720点です。", ["720点"], 100.0),  # 6 chars after the final 。 goes, limit 2*4+6 = 14
+        ("100~1000点中720点", ["720点"], 100.0),  # 14 chars: exactly at the limit
+        ("100~1000点中の720点", ["720点"], 0.0),  # 15 chars: one over
+        (LONG_SENTENCE, ["720点"], 0.0),  # holds the answer but is far too long
+        ("", ["720点"], 0.0),  # an abstention scores as the empty answer
+        ("65", ["65問"], 0.0),  # only part of the gold answer
+        ("６５問。", ["65問"], 100.0),  # NFKC and the final 。
+        ("Amazon SageMaker  Canvas", ["amazon sagemaker canvas"], 100.0),  # case and whitespace
+        # best over the references: too long for the long gold it lacks, short enough for "65問" (limit 12)
+        ("答えは65問です", ["65問 (うち15問は採点対象外)", "65問"], 100.0),
+        ("the answer is smote", ["SMOTE"], 100.0),  # 16 chars, limit 2*5+6 = 16
+        ("the answer is SMOTE.", ["SMOTE"], 0.0),  # a final "." is not removed (only 。): 17 chars
+        ("x", [""], 0.0),  # an empty gold answer makes nothing right
+        ("", [""], 0.0),
+    ],
+)
+def test_accuracy_known_values(prediction, golds, expected):
+    assert ACC.sentence_score(prediction, golds) == expected
+
+
+def test_the_long_sentence_is_long():
+    assert len(answer_form(LONG_SENTENCE)) > 2 * len("720点") + 6 and "720点" in LONG_SENTENCE
+
+
 def test_corpus_f1_and_em_are_means_of_sentence_scores():
     hyps, refs = ["65問", "L1正則化", "x"], [["65問"], ["L2正則化"], ["y"]]
     assert F1.corpus_score(hyps, refs) == pytest.approx((100 + 80 + 0) / 3)
     assert EM.corpus_score(hyps, refs) == pytest.approx(100 / 3)
+    assert ACC.corpus_score(["65問です", "L1正則化", ""], refs) == pytest.approx(100 / 3)
+    assert ACC.name == "accuracy"
     assert F1.corpus_score([], []) == 0.0
     with pytest.raises(ValueError):
         F1.corpus_score(["a"], [])
@@ -232,6 +265,14 @@ texts = st.text(alphabet=st.sampled_from(list("あいう試験時間65６５問�
 def test_f1_and_em_stay_in_range(prediction, golds):
     assert 0.0 <= F1.sentence_score(prediction, golds) <= 100.0
     assert EM.sentence_score(prediction, golds) in (0.0, 100.0)
+    assert ACC.sentence_score(prediction, golds) in (0.0, 100.0)
+
+
+@given(texts, st.lists(texts, min_size=1, max_size=3))
+def test_an_exact_match_is_accurate(prediction, golds):
+    # Strict accuracy only ever adds to exact match: an exact answer (non-empty) is right.
+    if EM.sentence_score(prediction, golds) == 100.0 and answer_form(prediction):
+        assert ACC.sentence_score(prediction, golds) == 100.0
 
 
 @given(st.text(max_size=40))
