@@ -91,6 +91,8 @@ def parse_gold_item(data, where: str) -> GoldItem:
 _YES_NO = {"はい", "いいえ", "yes", "no"}
 # 、 always separates items; ・ does too, except between katakana, where it joins one name (マテリアライズド・ビュー).
 _LIST_SEPARATOR = re.compile(f"、|(?<![{KATAKANA}])・|・(?![{KATAKANA}])")
+# Longer parts are clauses of one sentence (環境の変化などにより、モデルの精度が低下すること), not list items.
+_LIST_ITEM_MAX_CHARS = 12
 _DATE = re.compile(r"\d{4}年|(?<!\d)\d{1,2}月|\d{4}[-/]\d{1,2}")
 # A digit that starts a number, not one inside a Latin identifier (L2, EC2, ml.m5.large, Ver.1.4).
 _NUMBER = re.compile(r"(?<![A-Za-z0-9._-])\d")
@@ -101,15 +103,20 @@ _NAME_MAX_WORDS = 4
 def inferred_answer_type(answer: str) -> str:
     """A guess at an answer's type from its text alone, first rule that fits:
 
-    yesno (はい/いいえ/yes/no); list (、 or a ・ outside katakana joins two or more items); date (2024年, 4月,
-    3月31日, 2023-11, 2025/02/13); number (any other digit that starts a number, not one inside L2 or EC2); name
-    (only Latin letters, digits, katakana and . - _ / ( ) + & ' in at most four words: SMOTE, Amazon SageMaker
-    Canvas, コンセプトドリフト); else phrase. Kanji terms such as 過学習 come out as phrase: annotate them.
+    - yesno: はい, いいえ, yes, no;
+    - list: 、 or a ・ outside katakana joins two or more items of at most 12 characters (Recall、Precision、
+      Accuracy; メモリ不足・過学習);
+    - date: a year, a month or a year-month (2024年, 4月, 3月31日, 2023-11, 2025/02/13);
+    - number: any other digit that starts a number (not one inside a Latin name such as L2 or EC2);
+    - name: only Latin letters, digits, katakana and . - _ / ( ) + & ' in at most four words (SMOTE, Amazon
+      SageMaker Canvas, コンセプトドリフト, REFRESHコマンド);
+    - phrase: anything else. Kanji terms such as 過学習 come out as phrase: annotate them.
     """
     text = nfkc(answer).strip()
     if text.lower().rstrip("。.") in _YES_NO:
         return "yesno"
-    if len([part for part in _LIST_SEPARATOR.split(text) if part.strip()]) >= 2:
+    parts = [part.strip() for part in _LIST_SEPARATOR.split(text) if part.strip()]
+    if len(parts) >= 2 and all(len(part) <= _LIST_ITEM_MAX_CHARS for part in parts):
         return "list"
     if _DATE.search(text):
         return "date"
