@@ -103,7 +103,8 @@ class _TornWriter:
 
 
 def _install_batch_hooks() -> None:
-    from assistant import batch, pipeline
+    from assistant import batch
+    from assistant.answer import pipeline
 
     slow = float(os.environ.get("RELIABILITY_SLOW_ANSWER") or 0)
     stop_after = int(PAUSE.split(":")[1]) if PAUSE.startswith("answer:") else None
