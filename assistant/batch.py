@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from corpus.errors import InputError
 
+from assistant.answer.followup import Turn, parse_history
 from assistant.answer.pipeline import Pipeline
 from assistant.jsonl import JsonLine, json_lines, read_text, text_lines
 
@@ -21,6 +22,7 @@ from assistant.jsonl import JsonLine, json_lines, read_text, text_lines
 class BatchQuestion:
     id: str
     question: str
+    history: tuple[Turn, ...] = ()  # earlier turns of the conversation, oldest first
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def read_questions(path: Path) -> BatchInput:
     jsonl = _is_jsonl(Path(path), lines)
     entries = json_lines(text) if jsonl else (JsonLine(n, line) for n, line in enumerate(lines, start=1) if line.strip())
     for entry in entries:
-        number = entry.number
+        number, history = entry.number, ()
         if entry.error:
             problems.append(f"line {number}: {entry.error}")
             continue
@@ -65,6 +67,11 @@ def read_questions(path: Path) -> BatchInput:
                 problems.append(f"line {number}: needs a non-empty \"id\" and \"question\"")
                 continue
             qid, question = str(item["id"]).strip(), item["question"]
+            try:
+                history = parse_history(item.get("history"), "\"history\"")
+            except InputError as exc:
+                problems.append(f"line {number}: {exc}")
+                continue
         else:
             qid, question = f"line-{number}", entry.value
         if not (_is_unicode_text(qid) and _is_unicode_text(question)):
@@ -74,7 +81,7 @@ def read_questions(path: Path) -> BatchInput:
             problems.append(f"line {number}: duplicate id {qid!r}")
             continue
         seen.add(qid)
-        questions.append(BatchQuestion(qid, question))
+        questions.append(BatchQuestion(qid, question, history))
     return BatchInput(tuple(questions), tuple(problems))
 
 
@@ -129,7 +136,7 @@ def run_batch(input_path: Path, output_path: Path, pipeline: Pipeline, resume: b
     with out:
         for item in tqdm(todo, desc="answering", unit="q", disable=not progress, initial=0):
             try:
-                answer = pipeline.answer(item.question)
+                answer = pipeline.answer(item.question, history=item.history)
             except InputError as exc:
                 tqdm.write(f"skipped {item.id}: {exc}", file=sys.stderr)  # on its own line, not glued to the bar
                 continue

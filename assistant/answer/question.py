@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.text import KANJI, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
+from corpus.text import KANJI, KATAKANA_BLOCK, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
 
 from assistant.answer.words import DIGITS
 
@@ -36,6 +36,11 @@ _ENGLISH_COUNTER = re.compile(r"\bhow many (\w+)|\bin (\w+)\s*\??$", re.IGNORECA
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 # Case particles that close the question's topic phrase (「SageMakerの早期停止は」).
 _TOPIC_END = frozenset({"は", "が", "を", "に", "で", "には", "では", "とは", "って", "へ"})
+MIN_KANJI_COMPOUND = 3
+# Loanwords and Latin names of 3+ letters: words that name a concept (エポック, SageMaker).
+LOANWORD = re.compile(f"[{KATAKANA_BLOCK}]{{3,}}|[A-Za-z][A-Za-z0-9\\-]{{2,}}")
+_KANJI = re.compile(f"[{KANJI}]+")
+_KANJI_RUN = re.compile(f"[{KANJI}]{{2,}}")
 _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
 
 
@@ -145,3 +150,13 @@ def asked_attribute(question: str) -> list[str]:
                 compound.insert(0, surface)
             return compound
     return []
+
+
+def names_a_concept(word: str, compound: tuple[str, ...] | list[str]) -> bool:
+    """A loanword or Latin name of 3+ letters, or a word inside a kanji compound of 3+ kanji (早期停止).
+
+    Two-kanji everyday words on their own (拠点, 試行, 時間) are how questions are worded, not concepts.
+    """
+    if LOANWORD.fullmatch(word):
+        return True
+    return bool(_KANJI.fullmatch(word)) and any(len(run) >= MIN_KANJI_COMPOUND for run in _KANJI_RUN.findall("".join(compound)))

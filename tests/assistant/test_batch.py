@@ -73,3 +73,25 @@ def test_input_without_questions_is_refused(tmp_path, pipeline):
 def test_missing_input_file(tmp_path):
     with pytest.raises(InputError, match="input file .* does not exist"):
         read_questions(tmp_path / "nope.jsonl")
+
+
+def test_history_is_read_and_used_and_a_malformed_one_names_its_line(tmp_path, pipeline, capsys):
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"id": "f1", "question": "多すぎるとどうなる？", "history": [{"question": "エポックとは何ですか？", "answer": "回数"}]}\n'
+        '{"id": "f2", "question": "多すぎるとどうなる？", "history": "エポック"}\n'
+        '{"id": "f3", "question": "多すぎるとどうなる？", "history": [{"answer": "x"}]}\n'
+        '{"id": "f4", "question": "多すぎるとどうなる？"}\n',
+        encoding="utf-8",
+    )
+    batch = read_questions(path)
+    assert [q.id for q in batch.questions] == ["f1", "f4"]
+    assert [q.question for q in batch.questions[0].history] == ["エポックとは何ですか？"]
+    assert batch.questions[1].history == ()
+    assert batch.problems == ('line 2: "history" must be a list of turns like {"question": "…", "answer": "…"}, got str',
+                              'line 3: "history": turn 1 needs a non-empty "question" string')
+    assert run_batch(path, tmp_path / "out.jsonl", pipeline, progress=False) == 2
+    assert "line 2" in capsys.readouterr().err
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert records["f1"]["resolved_question"] == "エポックが多すぎるとどうなる？"
+    assert records["f4"]["resolved_question"] == "多すぎるとどうなる？"

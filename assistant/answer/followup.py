@@ -1,0 +1,176 @@
+"""Follow-up questions: a question that lacks its subject is completed from the earlier turns of the conversation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from corpus.chunking import Chunk
+from corpus.errors import InputError
+from corpus.text import comparable, nfkc, tagged_words
+
+from assistant.answer.question import Question, names_a_concept
+
+# A conversation longer than this is cut to its last turns: older turns no longer decide what "it" means.
+MAX_TURNS = 20
+# Japanese pronouns that stand for the topic (それ) or point at it (その + noun).
+_JA_PRONOUN = re.compile(r"(それ|これ|あれ)(ら)?")
+_JA_DEMONSTRATIVE = re.compile(r"(その|この|あの)")
+_EN_PRONOUN = re.compile(r"\b(it|this|that|they|them|its|their)\b", re.IGNORECASE)
+_EN_POSSESSIVE = {"its", "their"}
+_EN_END = re.compile(r"\s*[?？.!]*\s*$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation; the answer is optional."""
+
+    question: str
+    answer: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The question as understood against the conversation, and why."""
+
+    question: str
+    topic: str | None  # the subject carried over from the history; None when the question stands alone
+    reason: str  # "no history", "own subject", "new topic", "pronoun", "ellipsis" or "aspect"
+
+    @property
+    def changed(self) -> bool:
+        return self.topic is not None
+
+
+def parse_history(value: Any, where: str = "history") -> tuple[Turn, ...]:
+    """A JSON list of {"question": str, "answer": str (optional)} as Turns, oldest first; InputError names the fault."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise InputError(f"{where} must be a list of turns like {{\"question\": \"…\", \"answer\": \"…\"}}, got {type(value).__name__}")
+    turns = []
+    for number, turn in enumerate(value, start=1):
+        if not isinstance(turn, dict) or not isinstance(turn.get("question"), str) or not turn["question"].strip():
+            raise InputError(f"{where}: turn {number} needs a non-empty \"question\" string")
+        answer = turn.get("answer")
+        if answer is not None and not isinstance(answer, str):
+            raise InputError(f"{where}: turn {number} has an \"answer\" that is not a string")
+        turns.append(Turn(turn["question"].strip(), answer))
+    return tuple(turns[-MAX_TURNS:])
+
+
+def subject_terms(question: Question) -> list[tuple[str, bool]]:
+    """What a question names as its subject, each with whether it names a concept (a name, a loanword, a kanji compound
+    of 3+ kanji) rather than an attribute (時間, 料金): names and codes first, then the noun compounds of its opening
+    phrase (for English questions, its longer content words)."""
+    terms = [(name, True) for name in question.names]
+    if question.language == "ja":
+        terms += [("".join(c), any(names_a_concept(w, c) for w in c)) for c in question.topic]
+    else:
+        terms += [(w, False) for w in question.content_words if w.isalpha() and len(w) > 2]
+    seen: dict[str, bool] = {}
+    for term, concept in terms:
+        if comparable(term):
+            seen[term] = seen.get(term, False) or concept
+    return list(seen.items())
+
+
+def topic_phrase(question: Question) -> str | None:
+    """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
+    if question.language != "ja":
+        terms = subject_terms(question)
+        return terms[0][0] if terms else None
+    words = [w for compound in question.topic for w in compound]
+    text = nfkc(question.text)
+    if question.names:
+        words.insert(0, question.names[0])
+    if not words:
+        return None
+    start = min((text.find(w) for w in words if w in text), default=-1)
+    if start < 0:
+        return None
+    end = max(text.find(w, start) + len(w) for w in words if text.find(w, start) >= 0)
+    return text[start:end].strip() or None
+
+
+class FollowUpResolver:
+    """Completes follow-up questions; `chunks` (the index's) tell an aspect of the current subject from a new one."""
+
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
+        chunks = list(chunks)
+        self._texts = [comparable(f"{c.heading_path} {c.text}") for c in chunks]
+
+    def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
+        """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""
+        topic: str | None = None
+        for turn in history:
+            understood = self._resolve_one(Question.analyse(turn.question), topic)
+            topic = topic_phrase(Question.analyse(understood.question)) or topic
+        if topic is None:
+            return Resolution(question, None, "no history")
+        return self._resolve_one(Question.analyse(question), topic)
+
+    def _resolve_one(self, question: Question, topic: str | None) -> Resolution:
+        text = question.text
+        if topic is None:
+            return Resolution(text, None, "no history")
+        if (pronoun := _with_pronoun_replaced(question, topic)) is not None:
+            return Resolution(pronoun, topic, "pronoun")
+        own = subject_terms(question)
+        if not own:
+            return Resolution(_completed(question, topic, aspect=False), topic, "ellipsis")
+        carried, head = comparable(topic), comparable(_head_of(topic))
+        if any(comparable(t) in carried or carried in comparable(t) for t, _ in own):
+            return Resolution(text, None, "own subject")
+        # A concept that the notes never mention beside the current subject starts a new topic; an attribute
+        # (時間, 合格ライン of the same exam) or a concept discussed with the subject (コールドスタート of サーバーレス推論) is an
+        # aspect of the current one.
+        if any(concept and not self._together(comparable(t), head) for t, concept in own):
+            return Resolution(text, None, "new topic")
+        return Resolution(_completed(question, topic, aspect=True), topic, "aspect")
+
+    def _together(self, term: str, head: str) -> bool:
+        """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
+        return bool(term and head) and any(term in t and head in t for t in self._texts)
+
+
+def _head_of(topic: str) -> str:
+    """The leading subject of a topic phrase: 「MLA-C01」 of 「MLA-C01の試験時間」."""
+    return topic.split("の", 1)[0] if "の" in topic else topic
+
+
+def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
+    text = question.text
+    if question.language == "ja":
+        if _JA_PRONOUN.search(text):
+            return _JA_PRONOUN.sub(topic, text, count=1)
+        if _JA_DEMONSTRATIVE.search(text):
+            return _JA_DEMONSTRATIVE.sub(f"{topic}の", text, count=1)
+        return None
+    match = _EN_PRONOUN.search(text)
+    if not match:
+        return None
+    word = match.group(1).lower()
+    replacement = f"{topic}'s" if word in _EN_POSSESSIVE else topic
+    return text[: match.start()] + replacement + text[match.end():]
+
+
+def _completed(question: Question, topic: str, aspect: bool) -> str:
+    """The question with the topic put in front (Japanese) or after it (English).
+
+    An aspect of a compound topic replaces its last part (「MLA-C01の試験時間」 then 「合格ラインは？」 →
+    「MLA-C01の合格ラインは？」); a question without a subject of its own takes the whole topic as its subject.
+    """
+    text = question.text
+    if question.language != "ja":
+        return _EN_END.sub("", text) + f" for {_head_of(topic) if aspect else topic}?"
+    if aspect:
+        return f"{_head_of(topic)}の{text}"
+    return f"{topic}が{text}" if not _starts_with_noun(question) else f"{topic}の{text}"
+
+
+def _starts_with_noun(question: Question) -> bool:
+    words = tagged_words(question.text)
+    return bool(words) and words[0][1] in ("名詞", "接頭辞")

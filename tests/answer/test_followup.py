@@ -1,0 +1,82 @@
+"""Follow-up questions resolved against the conversation: known pairs, topic switches, the history format."""
+
+import pytest
+
+from assistant.answer.followup import FollowUpResolver, Turn, parse_history
+from corpus.chunking import chunk_document
+from corpus.errors import InputError
+from corpus.loading import load_notes
+from assistant.paths import DEFAULT_NOTES_DIR
+
+
+@pytest.fixture(scope="module")
+def resolver():
+    notes = load_notes(DEFAULT_NOTES_DIR)
+    return FollowUpResolver([c for d in notes.documents for c in chunk_document(d)])
+
+
+@pytest.mark.parametrize("history, question, understood, reason", [
+    (["エポックとは何ですか？"], "多すぎるとどうなる？", "エポックが多すぎるとどうなる？", "ellipsis"),
+    (["SageMaker Inference Recommenderとは？"], "それは何をしてくれる？", "SageMaker Inference Recommenderは何をしてくれる？", "pronoun"),
+    (["サーバーレス推論について教えて"], "コールドスタートを減らすには？", "サーバーレス推論のコールドスタートを減らすには？", "aspect"),
+    (["MLA-C01の問題数は？"], "時間は？", "MLA-C01の時間は？", "aspect"),
+    (["What is MLA-C01?"], "How long is it?", "How long is MLA-C01?", "pronoun"),
+    # the topic of a resolved follow-up carries on to the next turn
+    (["エポックとは何ですか？", "多すぎるとどうなる？"], "その対策は？", "エポックの対策は？", "pronoun"),
+])
+def test_known_follow_ups(resolver, history, question, understood, reason):
+    resolution = resolver.resolve(question, [Turn(q) for q in history])
+    assert (resolution.question, resolution.reason) == (understood, reason)
+    assert resolution.changed
+
+
+@pytest.mark.parametrize("history, question", [
+    (["エポックとは何ですか？", "多すぎるとどうなる？"], "L2正則化とは？"),
+    (["エポックとは何ですか？"], "SageMaker Canvasとは何ですか？"),
+    (["What is MLA-C01?"], "What is Parquet?"),
+])
+def test_a_new_subject_ignores_the_history(resolver, history, question):
+    resolution = resolver.resolve(question, [Turn(q) for q in history])
+    assert resolution.question == question and not resolution.changed and resolution.reason == "new topic"
+
+
+def test_a_question_naming_the_same_subject_stands_alone(resolver):
+    resolution = resolver.resolve("エポックの値はどう決める？", [Turn("エポックとは何ですか？")])
+    assert resolution.question == "エポックの値はどう決める？" and resolution.reason == "own subject"
+
+
+def test_no_history_changes_nothing(resolver):
+    assert resolver.resolve("多すぎるとどうなる？", []).question == "多すぎるとどうなる？"
+
+
+def test_parse_history():
+    turns = parse_history([{"question": " エポックとは？ ", "answer": "訓練データを使った回数"}, {"question": "多すぎると？"}])
+    assert turns == (Turn("エポックとは？", "訓練データを使った回数"), Turn("多すぎると？"))
+    assert parse_history(None) == ()
+
+
+@pytest.mark.parametrize("value, message", [
+    ("エポック", "must be a list"),
+    ([{"answer": "x"}], "turn 1 needs a non-empty \"question\""),
+    ([{"question": "a"}, {"question": ""}], "turn 2 needs"),
+    ([{"question": "a", "answer": 3}], "turn 1 has an \"answer\" that is not a string"),
+    (["just text"], "turn 1 needs"),
+])
+def test_malformed_history_is_named(value, message):
+    with pytest.raises(InputError, match=message):
+        parse_history(value)
+
+
+def test_the_pipeline_answers_the_understood_question(fake_index):
+    from tests.answer.test_pipeline import make_pipeline
+
+    pipeline = make_pipeline(fake_index, abstain_below=0.0)
+    alone = pipeline.answer("多すぎるとどうなる？")
+    follow = pipeline.answer("多すぎるとどうなる？", history=[Turn("エポックとは何ですか？")])
+    assert follow.resolved_question == "エポックが多すぎるとどうなる？" and follow.question == "多すぎるとどうなる？"
+    assert follow.hits[0].chunk.heading_path == "エポック"
+    record = follow.as_record("f1")
+    assert record["question"] == "多すぎるとどうなる？" and record["resolved_question"] == "エポックが多すぎるとどうなる？"
+    # without history the question is answered exactly as before, and understood as asked
+    assert alone.resolved_question == "多すぎるとどうなる？"
+    assert pipeline.answer("多すぎるとどうなる？", history=[]).as_record() | {"timings": None} == alone.as_record() | {"timings": None}
