@@ -16,6 +16,7 @@ from assistant.config import (
 from corpus.errors import InputError
 from index.retriever import RetrieverMode
 
+from assistant.answer.followup import Turn, parse_history
 from ui import AUTH_ENV, DEFAULT_HOST, DEFAULT_PORT
 from ui.render import CSS, PLACEHOLDER, chat_text, error_html, sources_html
 from ui.warmup import warm_up
@@ -63,6 +64,32 @@ def _history(value: Any) -> list[dict]:
     return [m for m in value if isinstance(m, dict) and m.get("role") in ("user", "assistant") and "content" in m]
 
 
+def _message_text(content: Any) -> str:
+    """A chat message's text: the page sends a string, or a list of parts such as {"type": "text", "text": "…"}."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return content.get("text") if isinstance(content.get("text"), str) else ""
+    if isinstance(content, list):
+        return "".join(_message_text(part) for part in content)
+    return ""
+
+
+def conversation_turns(history: list[dict]) -> tuple[Turn, ...]:
+    """The earlier turns of the chat as (question, answer) pairs, oldest first; failed turns (⚠) are left out."""
+    turns: list[Turn] = []
+    for message in history:
+        content = _message_text(message.get("content"))
+        if message["role"] == "user" and content.strip():
+            turns.append(Turn(content.strip()))
+        elif message["role"] == "assistant" and turns and turns[-1].answer is None:
+            if content.startswith("⚠"):
+                turns.pop()
+            else:
+                turns[-1] = Turn(turns[-1].question, content)
+    return tuple(turns)
+
+
 def _failure(exc: Exception) -> str:
     traceback.print_exception(exc, file=sys.stderr)
     return f"the assistant failed to answer ({type(exc).__name__}); the server log has the details"
@@ -74,12 +101,13 @@ def build_app(pipeline) -> gr.Blocks:
 
     def respond(message, history, temperature, top_k, top_p, max_new_tokens, passages, seed, retriever) -> Iterator[tuple]:
         history = _history(history)
+        turns = conversation_turns(history)
         history.append({"role": "user", "content": _echo(message)})
         try:
             generation, retrieval = request_settings(
                 pipeline, temperature, top_k, top_p, max_new_tokens, passages, seed, retriever
             )
-            stream = pipeline.stream(message, generation, retrieval)
+            stream = pipeline.stream(message, generation, retrieval, history=turns)
         except InputError as exc:
             history.append({"role": "assistant", "content": f"⚠ {exc}"})
             yield history, error_html(str(exc)), gr.skip()
@@ -114,14 +142,17 @@ def build_app(pipeline) -> gr.Blocks:
         passages: int = ret.passages,
         seed: int = gen.seed,
         retriever: str = ret.retriever.value,
+        history: list | None = None,
     ) -> dict:
-        """Answer one question from the notes. Returns the batch record (answer, abstained, sources, params,
-        timings, grounded, groundedness, support), or {"error": "..."} for bad input."""
+        """Answer one question from the notes. `history`: the earlier turns, [{"question": ..., "answer": ...}, ...],
+        oldest first. Returns the batch record (answer, abstained, sources, params, timings, grounded, groundedness,
+        support, resolved_question), or {"error": "..."} for bad input."""
         try:
             generation, retrieval = request_settings(
                 pipeline, temperature, top_k, top_p, max_new_tokens, passages, seed, retriever
             )
-            return pipeline.answer(question, generation, retrieval).as_record()
+            turns = parse_history(history, "history")
+            return pipeline.answer(question, generation, retrieval, history=turns).as_record()
         except InputError as exc:
             return {"error": str(exc)}
         except Exception as exc:  # noqa: BLE001
@@ -157,7 +188,7 @@ def build_app(pipeline) -> gr.Blocks:
                     message = gr.Textbox(placeholder="Ask a question… / 質問を入力…", label="Question", show_label=False,
                                          lines=1, max_lines=4, scale=6, elem_id="question", autofocus=True)
                     send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="send")
-                    clear = gr.Button("Clear chat", variant="secondary", scale=1, min_width=120, elem_id="clear")
+                    clear = gr.Button("Start over", variant="secondary", scale=1, min_width=120, elem_id="clear")
                 with gr.Row(elem_id="examples"):
                     gr.Markdown("Try:", scale=0, min_width=0, elem_classes="sa-examples-label")
                     example_buttons = [gr.Button(q, size="sm", scale=0, min_width=0, elem_classes="sa-example")

@@ -19,12 +19,20 @@ def status_line(answer: Any) -> str:
     return ""
 
 
+def understood_as(answer: Any) -> str | None:
+    """The question as the assistant understood it, when the conversation changed it; else None."""
+    resolved = getattr(answer, "resolved_question", None)
+    return resolved if resolved and resolved != answer.question else None
+
+
 def chat_text(answer: Any) -> str:
-    """The assistant's chat message once the answer is complete: the text, then its status line."""
+    """The assistant's chat message once the answer is complete: how a follow-up was understood, the text, its status."""
     status = status_line(answer)
-    if answer.abstained:
-        return f"**{answer.text}**\n\n*{status}*"
-    return f"{answer.text}\n\n*{status}*" if status else answer.text
+    text = f"**{answer.text}**" if answer.abstained else answer.text
+    parts = [f"↪ *understood as: {understood}*", text] if (understood := understood_as(answer)) else [text]
+    if status:
+        parts.append(f"*{status}*")
+    return "\n\n".join(parts)
 
 
 def highlighted(text: str, sentences: list[str]) -> str:
@@ -63,6 +71,9 @@ def sources_html(answer: Any) -> str:
         banner = f'<div class="sa-status sa-grounded">{escape(status_line(answer))}</div>'
     else:
         banner = ""
+    if understood := understood_as(answer):
+        banner = (f'<div class="sa-understood">↪ understood as: <b>{escape(understood)}</b> '
+                  "(from the conversation; “Start over” forgets it)</div>") + banner
     support: dict[str, list[str]] = {}
     for s in answer.support:
         support.setdefault(s.chunk_id, []).append(s.sentence)
@@ -106,6 +117,7 @@ CSS = """
 .sa-grounded { background: #e8f5e9; color: #1b5e20; }
 .sa-ungrounded { background: #fff4e5; color: #8a4b00; border: 1px solid #f0b86e; }
 .sa-abstained { background: #eef2ff; color: #283593; border: 1px solid #9fa8da; font-weight: 400; }
+.sa-understood { padding: 0.35em 0.7em; margin-bottom: 0.6em; border-radius: 6px; background: #f3f0ff; color: #3b2a8a; }
 .sa-error { background: #fdecea; color: #8b1a1a; border: 1px solid #ef9a9a; }
 .sa-source { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 0.5em 0.7em; margin-bottom: 0.5em; }
 .sa-cited { border-left: 4px solid #f5b400; }

@@ -1,6 +1,6 @@
 """The UI in a real browser (Debian's headless Chromium driven by Playwright) over the real default pipeline.
 
-Saves docs/ui.png and records two figures: page ready after launch, and send → first answer token in the page.
+Saves docs/ui.png (a follow-up question and how it was understood) and records two figures: page ready after launch, and send → first answer token in the page.
 """
 
 from __future__ import annotations
@@ -88,9 +88,6 @@ def test_streamed_answers_with_sources_in_english_and_japanese(page, server):
     assert "パイプモード" in panel and "score 0." in panel and " > " in panel
     status = page.locator("#sources .sa-status").inner_text()
     assert "by the notes" in status or "Not in the notes" in status
-    page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
 
 
 def set_slider(page, elem_id: str, value: int) -> None:
@@ -118,3 +115,29 @@ def test_slider_changes_reach_the_request_and_clear_empties_the_chat(page, serve
     page.locator("#send").click()  # an empty question gets a readable message, not an error page
     page.wait_for_function("""() => document.querySelectorAll('#chat [data-testid="bot"]').length === 1""")
     assert "the question is empty" in page.locator('#chat [data-testid="bot"]').inner_text()
+
+
+def ask(page, question: str, n: int) -> None:
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    answer_done(page, n)
+
+
+def test_a_follow_up_shows_how_it_was_understood_and_start_over_forgets_it(page, server):
+    open_app(page, server.url)
+    ask(page, "エポックとは何ですか？", 1)
+    ask(page, "多すぎるとどうなる？", 2)
+    bots = page.locator('#chat [data-testid="bot"]')
+    assert "understood as" not in bots.nth(0).inner_text()
+    assert "understood as: エポックが多すぎるとどうなる？" in bots.nth(1).inner_text()
+    assert "エポックが多すぎるとどうなる？" in page.locator("#sources .sa-understood").inner_text()
+    assert "エポック" in page.locator("#sources .sa-source").first.inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    page.locator("#clear", has_text="Start over").click()
+    page.wait_for_function("""() => document.querySelectorAll('#chat [data-testid="bot"]').length === 0""")
+    ask(page, "多すぎるとどうなる？", 1)
+    assert "understood as" not in page.locator('#chat [data-testid="bot"]').inner_text()
+    assert page.locator("#sources .sa-understood").count() == 0

@@ -194,3 +194,28 @@ def test_ui_with_auth_but_no_variable_fails_before_loading_anything(monkeypatch,
 
 def test_default_host_is_loopback():
     assert DEFAULT_HOST == "127.0.0.1"
+
+
+def test_conversation_turns_pair_questions_with_answers_and_drop_failed_turns():
+    from assistant.answer.followup import Turn
+    from ui.app import conversation_turns
+
+    chat = [
+        {"role": "user", "content": "エポックとは何ですか？"},
+        {"role": "assistant", "content": "訓練データを何回使ったか"},
+        {"role": "user", "content": ""},
+        {"role": "assistant", "content": "⚠ the question is empty"},
+        {"role": "user", "content": [{"type": "text", "text": "多すぎるとどうなる？"}]},  # the page's own shape
+    ]
+    assert conversation_turns(chat) == (Turn("エポックとは何ですか？", "訓練データを何回使ったか"), Turn("多すぎるとどうなる？"))
+
+
+def test_a_follow_up_says_how_it_was_understood():
+    from ui.render import chat_text, sources_html
+
+    answer = SimpleNamespace(question="多すぎるとどうなる？", resolved_question="エポックが多すぎるとどうなる？", text="過学習",
+                             abstained=False, grounded=True, groundedness=1.0, support=(), hits=(), timings=None)
+    assert chat_text(answer).startswith("↪ *understood as: エポックが多すぎるとどうなる？*")
+    assert 'class="sa-understood"' in sources_html(answer)
+    alone = SimpleNamespace(**{**vars(answer), "resolved_question": "多すぎるとどうなる？"})
+    assert "understood" not in chat_text(alone) and "sa-understood" not in sources_html(alone)
