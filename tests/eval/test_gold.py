@@ -16,16 +16,16 @@ from tests.conftest import REPO
 from tests.eval.fakes import CHUNKS
 
 
-# Every gold set in the repository, with the notes folder it is about: eval/gold/*.jsonl are over the default
+# Every gold set in the repository, with the notes folder it is about: eval/gold/**/*.jsonl are over the default
 # notes, eval/corpora/NAME/gold/*.jsonl over eval/corpora/NAME/notes. A file added later is checked too.
 GOLD_FILES = sorted(
-    [*(REPO / "eval/gold").glob("*.jsonl"), *(REPO / "eval/corpora").glob("*/gold/*.jsonl")],
+    [*(REPO / "eval/gold").glob("**/*.jsonl"), *(REPO / "eval/corpora").glob("*/gold/*.jsonl")],
     key=lambda p: p.relative_to(REPO).as_posix(),
 )
 
 
 def notes_folder_of(gold_file):
-    if gold_file.parent == REPO / "eval/gold":
+    if REPO / "eval/gold" in gold_file.parents:
         return REPO / "corpus/notes"
     return gold_file.parent.parent / "notes"
 
