@@ -21,6 +21,10 @@ _JA_DEMONSTRATIVE = re.compile(r"(その|この|あの)")
 _EN_PRONOUN = re.compile(r"\b(it|this|that|they|them|its|their)\b", re.IGNORECASE)
 _EN_POSSESSIVE = {"its", "their"}
 _EN_END = re.compile(r"\s*[?？.!]*\s*$")
+# A run of names written as one (SageMaker Inference Recommender, S3 Express One Zone).
+_EN_NAME_RUN = re.compile(r"[A-Z0-9][A-Za-z0-9.\-]*(?: [A-Z0-9][A-Za-z0-9.\-]*)*")
+# "What is X?", "What are X?", "Define X": a question that asks what something is names its own subject.
+_EN_DEFINITION = re.compile(r"^\s*(?:what\s+(?:is|are)\s+(?!it\b|this\b|that\b|they\b)|define\s+|explain\s+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
     if question.language == "ja":
         terms += [("".join(c), any(names_a_concept(w, c) for w in c)) for c in question.topic]
     else:
-        terms += [(w, False) for w in question.content_words if w.isalpha() and len(w) > 2]
+        defines = bool(_EN_DEFINITION.match(question.text))
+        terms += [(w, defines) for w in question.content_words if w.isalpha() and len(w) > 2]
     seen: dict[str, bool] = {}
     for term, concept in terms:
         if comparable(term):
@@ -80,6 +85,10 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
 def topic_phrase(question: Question) -> str | None:
     """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
     if question.language != "ja":
+        runs = [m.group() for m in _EN_NAME_RUN.finditer(question.text) if m.start() > 0 or " " in m.group()]
+        names = [r for r in runs if any(comparable(n) in comparable(r) for n in question.names)]
+        if names:
+            return max(names, key=len)
         terms = subject_terms(question)
         return terms[0][0] if terms else None
     words = [w for compound in question.topic for w in compound]

@@ -21,6 +21,10 @@ def resolver():
     (["サーバーレス推論について教えて"], "コールドスタートを減らすには？", "サーバーレス推論のコールドスタートを減らすには？", "aspect"),
     (["MLA-C01の問題数は？"], "時間は？", "MLA-C01の時間は？", "aspect"),
     (["What is MLA-C01?"], "How long is it?", "How long is MLA-C01?", "pronoun"),
+    # an English name of several words is carried whole
+    (["What is SageMaker Inference Recommender?"], "What does it recommend?",
+     "What does SageMaker Inference Recommender recommend?", "pronoun"),
+    (["How many questions are on the MLA-C01 exam?"], "How long?", "How long for MLA-C01?", "aspect"),
     # the topic of a resolved follow-up carries on to the next turn
     (["エポックとは何ですか？", "多すぎるとどうなる？"], "その対策は？", "エポックの対策は？", "pronoun"),
 ])
@@ -34,6 +38,8 @@ def test_known_follow_ups(resolver, history, question, understood, reason):
     (["エポックとは何ですか？", "多すぎるとどうなる？"], "L2正則化とは？"),
     (["エポックとは何ですか？"], "SageMaker Canvasとは何ですか？"),
     (["What is MLA-C01?"], "What is Parquet?"),
+    # "what is X" names its own subject, even in lower case
+    (["AWS Compute Optimizerはどんなサービスですか？"], "What is federated learning?"),
 ])
 def test_a_new_subject_ignores_the_history(resolver, history, question):
     resolution = resolver.resolve(question, [Turn(q) for q in history])
