@@ -51,6 +51,14 @@ def test_ask_answers_from_the_notes_with_sources(client):
     assert record["grounded"] in (True, False) and 0 <= record["groundedness"] <= 1
 
 
+def test_ask_takes_the_conversation_and_says_how_it_understood_the_question(client):
+    record = client.predict("多すぎるとどうなる？", history=[{"question": "エポックとは何ですか？"}], api_name="/ask")
+    assert record["resolved_question"] == "エポックが多すぎるとどうなる？" and record["question"] == "多すぎるとどうなる？"
+    assert "エポック" in record["sources"][0]["heading_path"]
+    assert client.predict("多すぎるとどうなる？", api_name="/ask")["resolved_question"] == "多すぎるとどうなる？"
+    assert "turn 1" in client.predict("多すぎるとどうなる？", history=[{"answer": "x"}], api_name="/ask")["error"]
+
+
 def test_ask_applies_the_settings_it_is_given(client):
     record = client.predict("L2正則化とは？", temperature=0.7, top_k=20, top_p=0.9, max_new_tokens=4, passages=1,
                             seed=7, retriever="bm25", api_name="/ask")
