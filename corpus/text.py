@@ -72,6 +72,28 @@ def folded(text: str) -> tuple[str, list[int], frozenset[int]]:
     return "".join(chars), positions, frozenset(breaks)
 
 
+
+# Inline Markdown that is markup, not words: emphasis stars, code ticks, link targets, escapes.
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD_EMPHASIS = re.compile(r"\*+|`+")
+_ESCAPED = "\x00"
+
+
+def inline_plain(text: str) -> str:
+    """`text` without inline Markdown markup: **bold** and *em* → their words, `code` → code, [text](url) → text,
+    \\* → *. Underscores stay (they are part of names such as max_depth)."""
+    kept: list[str] = []
+
+    def protect(match: re.Match) -> str:
+        kept.append(match.group(1))
+        return _ESCAPED
+    text = _MD_ESCAPE.sub(protect, text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub("", text)
+    pieces = iter(kept)
+    return re.sub(_ESCAPED, lambda _: next(pieces), text)
+
 # --- one tagger --------------------------------------------------------------------------------------------------------
 
 # MeCab (through fugashi) crashes the process on one very long input (a segfault from about 600,000 characters
@@ -110,6 +132,45 @@ def word_tokens(text: str) -> list[str]:
         if surface:
             tokens.append(surface)
     return tokens
+
+
+# English words that carry no topic: NLTK's stop-word list, as bm25s ships it (STOPWORDS_EN_PLUS).
+_LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+@functools.cache
+def english_stop_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return frozenset(STOPWORDS_EN_PLUS)
+
+
+@functools.cache
+def _stemmer():
+    import Stemmer  # PyStemmer: the Snowball stemmers in C
+
+    return Stemmer.Stemmer("english")
+
+
+def english_stem(word: str) -> str:
+    """The Snowball (Porter 2) stem of a lower-case English word: pipes, piped, piping → pipe."""
+    return _stemmer().stemWord(word)
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms BM25 counts: `word_tokens`, with English words stemmed and without stop words.
+
+    Japanese words and marks (the % of %j, the -- of an option) stay as they are.
+    """
+    terms = []
+    stop = english_stop_words()
+    for token in word_tokens(text):
+        if _LATIN_WORD.fullmatch(token):
+            if token in stop:
+                continue
+            token = english_stem(token)
+        terms.append(token)
+    return terms
 
 
 def word_boundaries(text: str) -> frozenset[int]:

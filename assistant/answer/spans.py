@@ -6,6 +6,7 @@ import re
 
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
+    inline_plain,
 )
 
 from assistant.answer.question import Question
@@ -35,11 +36,12 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
 
 def plain_sentence(sentence: str) -> str:
-    """A table row as its cells joined by spaces, a list item without its marker; other sentences unchanged."""
+    """A table row as its cells joined by spaces, a list item without its marker, and no inline Markdown markup
+    (**bold**, `code`, [link](url), escapes): what the answer may be copied from."""
     text = sentence.strip()
     if text.startswith("|"):
-        return " ".join(cell.strip() for cell in text.strip("|").split("|") if cell.strip())
-    return _LIST_MARKER.sub("", text)
+        return " ".join(inline_plain(cell).strip() for cell in text.strip("|").split("|") if cell.strip())
+    return inline_plain(_LIST_MARKER.sub("", text))
 
 
 def _is_whole_word(haystack: str, start: int, end: int, breaks: frozenset[int]) -> bool:
@@ -154,7 +156,7 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
 def _cells(sentence: str) -> list[str]:
     text = sentence.strip()
     if text.startswith("|"):
-        return [cell.strip() for cell in text.strip("|").split("|") if cell.strip()]
+        return [inline_plain(cell).strip() for cell in text.strip("|").split("|") if cell.strip()]
     return [plain_sentence(text)]
 
 

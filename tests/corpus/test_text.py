@@ -52,3 +52,16 @@ def test_character_classes():
     assert not word.match("の") and not word.match("、")
     assert text.HIRAGANA_RUN.fullmatch("ですか") and not text.HIRAGANA_RUN.fullmatch("です。")
     assert text.has_words("| 90分 |") and not text.has_words("| --- | *** |")
+
+
+@pytest.mark.parametrize("raw, plain", [
+    ("この **fstab** ファイルフォーマット", "この fstab ファイルフォーマット"),
+    ("*cron*(8) デーモン", "cron(8) デーモン"),
+    ("10M は 10\\*1024\\*1024 です", "10M は 10*1024*1024 です"),
+    ("**timeout** \\[*OPTION*\\] *DURATION*", "timeout [OPTION] DURATION"),
+    ("[RFC 952](https://example.org) です", "RFC 952 です"),
+    ("`max_depth` と max_depth", "max_depth と max_depth"),
+    ("合格ライン 720点<br>(目安)", "合格ライン 720点<br>(目安)"),
+])
+def test_inline_plain_drops_markup_not_words(raw, plain):
+    assert text.inline_plain(raw) == plain
