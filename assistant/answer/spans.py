@@ -6,7 +6,7 @@ import re
 
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
-    inline_plain,
+    comparable, inline_plain, nfkc,
 )
 
 from assistant.answer.question import Question
@@ -145,12 +145,34 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
                 found.append(piece)
     found = list(dict.fromkeys(found))
     counter, wants_number = question.counter, question.wants_number
+    plain = plain_sentence(sentence)
+    slot = [comparable(w) for w in question.attribute if len(comparable(w)) >= 2]
     found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
                               bool(counter) and not has_counted_number(p, counter),
-                              p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS))
-    # 何倍/何問/何周: the first amount itself, even where the question's words cut its unit off (「10倍」, not 「10」).
+                              # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
+                              not any(w in comparable(p) for w in slot),
+                              p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS,
+                              -_context_overlap(question, plain, p) if wants_number else 0))
+    # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
+    # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
-    return tuple(dict.fromkeys([amounts[0], *found])) if amounts else tuple(found)
+    if amounts:
+        best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
+        return tuple(dict.fromkeys([best, *found]))
+    return tuple(found)
+
+
+# How far before a candidate its lead-in reaches, in characters.
+LEAD_IN_CHARS = 12
+
+
+def _context_overlap(question: Question, sentence: str, candidate: str) -> int:
+    """How many of the question's content words appear just before `candidate` in `sentence`."""
+    at = sentence.find(candidate)
+    if at < 0:
+        return 0
+    lead_in = comparable(sentence[max(0, at - LEAD_IN_CHARS):at])
+    return sum(1 for w in question.content_words if len(comparable(w)) >= 2 and comparable(w) in lead_in)
 
 
 def _cells(sentence: str) -> list[str]:

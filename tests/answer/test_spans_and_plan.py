@@ -310,3 +310,18 @@ def test_abstention_names_its_reason_and_skips_the_model(fake_index):
     assert "Kubernetes" in answer.abstain_reason and generator.calls == []
     english = make_pipeline(fake_index, generator).answer("What is the passing score of the AIF-C01 exam?")
     assert english.abstained and english.text == "The notes do not contain this."
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    # the stretch that carries the asked noun fills the question's slot, wherever it sits in the sentence
+    ("/etc/hosts の元々のフォーマットが記載されている RFC は何ですか？",
+     "ホストテーブルのフォーマットはその後変更されているが、 元々のフォーマットは RFC 952 には記載されている。", "952"),
+    # of several amounts in the asked unit, the one whose lead-in shares the question's words
+    ("ネームサーバは、現状で最大何台ですか？",
+     "このキーワード 1 つごとに 1 台づつ、 MAXNS 台 (現状では 3 台、resolv.h を参照) までのネームサーバをリストできる。", "3 台"),
+    # markup is not part of an answer
+    ("fstab ファイルフォーマットの原型はどの BSD で導入されましたか？", "この **fstab** ファイルフォーマットの原型は 4.0BSD で導入された。", "4.0"),
+])
+def test_the_candidate_that_fills_the_slot_comes_first(question, sentence, first):
+    found = answer_candidates(Q(question), sentence)
+    assert first in found[0] and "*" not in found[0]
