@@ -10,7 +10,8 @@ from pathlib import Path
 from corpus.errors import InputError
 from corpus.loading import NotesFolder
 
-FORMAT_VERSION = 1
+# 2: BM25 counts index terms (English words stemmed, without stop words).
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 _FIELD_TYPES = {"int": int, "str": str, "dict": dict, "dict[str, str]": dict}
 _GENERATION = re.compile(r"gen-[\w.-]+")

@@ -7,6 +7,7 @@ from enum import Enum
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
+from index.crosslingual import CrossLingualExpander
 from index.embedders import Embedder
 from index.storage import StoredIndex
 
@@ -80,9 +81,13 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = RRF_K) -> list[tu
 
 
 class Retriever:
-    """Searches one stored index with the embedder it was built with."""
+    """Searches one stored index with the embedder it was built with.
 
-    def __init__(self, index: StoredIndex, embedder: Embedder) -> None:
+    With `crosslingual` (the default), BM25 searches an English query's words also as the Japanese words the notes
+    use for them (index.crosslingual); without it, every query is searched as it is written.
+    """
+
+    def __init__(self, index: StoredIndex, embedder: Embedder, crosslingual: bool = True) -> None:
         if embedder.dim != index.dense.dim:
             raise InputError(
                 f"embedder {embedder.name} makes {embedder.dim}-d vectors but the index holds {index.dense.dim}-d ones; "
@@ -90,6 +95,22 @@ class Retriever:
             )
         self.index = index
         self.embedder = embedder
+        self.crosslingual = crosslingual
+        self._expander: CrossLingualExpander | None = None
+
+    @property
+    def expander(self) -> CrossLingualExpander:
+        """Built on the first English query: it reads the BM25 vocabulary once."""
+        if self._expander is None:
+            self._expander = CrossLingualExpander(self.index.bm25.vocabulary)
+        return self._expander
+
+    def lexical(self, query: str, k: int) -> list[tuple[int, float]]:
+        """BM25 (row, score) pairs, best first: the query as written, or its cross-lingual term groups."""
+        groups = self.expander.groups(query) if self.crosslingual else None
+        if groups is None:
+            return self.index.bm25.search(query, k)
+        return self.index.bm25.search_groups([g.alternatives for g in groups], k)
 
     def search(self, query: str, k: int, mode: RetrieverMode | str) -> list[Hit]:
         """The k best chunks for `query`, best first."""
@@ -98,7 +119,7 @@ class Retriever:
             raise InputError(f"k must be at least 1, got {k}")
         check_query(query)
         depth = max(k, FUSION_DEPTH) if mode is RetrieverMode.HYBRID else k
-        lexical = self.index.bm25.search(query, depth) if mode is not RetrieverMode.DENSE else []
+        lexical = self.lexical(query, depth) if mode is not RetrieverMode.DENSE else []
         # The query is embedded once, in BM25 mode too (when BM25 found anything): every hit gets its similarity.
         vector = self.embedder.embed_query(query) if mode is not RetrieverMode.BM25 or lexical else None
         dense = self.index.dense.search(vector, depth) if mode is not RetrieverMode.BM25 else []

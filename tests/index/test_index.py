@@ -30,7 +30,7 @@ def test_build_writes_manifest_and_generation(notes_dir, tmp_path):
     assert summary.files == 2 and summary.chunks == manifest["chunk_count"] > 0
     assert manifest["embedder"] == FAKE and manifest["dim"] == 64
     assert set(manifest["files"]) == {"ml.md", "exam.txt"}
-    assert manifest["chunker"] == {"max_chars": 400} and manifest["format_version"] == 1
+    assert manifest["chunker"] == {"max_chars": 400} and manifest["format_version"] == 2
     assert {"vectors.faiss", "chunks.jsonl"} <= set(manifest["checksums"])
     assert (tmp_path / "idx" / manifest["generation"]).is_dir()
 
