@@ -31,5 +31,6 @@ def open_retriever(index_dir: Path | None = None, say=lambda message: print(mess
             f"the notes folder {notes_dir} that the index in {index_dir} was built from is gone; "
             f"run `python -m assistant index --notes DIR --index-dir {index_dir}`"
         )
-    check_fresh(stored.manifest, load_notes(notes_dir), index_dir)
+    # Files that did not change are only hashed: converting every PDF again on each question would cost seconds.
+    check_fresh(stored.manifest, load_notes(notes_dir, reuse=stored.manifest.files), index_dir)
     return Retriever(stored, make_embedder(stored.manifest.embedder))

@@ -31,12 +31,36 @@ class ChunkerSettings:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of one note under one heading path; `id` is a stable hash of its content."""
+    """A piece of one note under one heading path; `id` is a stable hash of its content.
+
+    `location` says where in the file the chunk is when the heading path can't (a PDF's "p. 3"); `tags` are the
+    note's own (front matter). Neither enters the id, so a Markdown note's chunk ids are what they always were.
+    """
 
     id: str
     source: str
     heading_path: str
     text: str
+    location: str = ""
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tags, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "tags", tuple(self.tags))
+
+    def as_record(self) -> dict:
+        """The chunk as stored in an index: the optional fields only when set."""
+        record = {"id": self.id, "source": self.source, "heading_path": self.heading_path, "text": self.text}
+        if self.location:
+            record["location"] = self.location
+        if self.tags:
+            record["tags"] = list(self.tags)
+        return record
+
+    @property
+    def place(self) -> str:
+        """Where the chunk is in its file, for a citation: the page of a PDF, otherwise the heading path."""
+        return self.location or self.heading_path
 
     def embedding_text(self) -> str:
         """What the embedder and BM25 see: the heading path gives the chunk its topic."""
@@ -69,6 +93,7 @@ def units(text: str) -> list[str]:
 class Section:
     headings: tuple[str, ...]
     body: str
+    location: str = ""
 
 
 @dataclass(frozen=True)
@@ -234,10 +259,12 @@ def chunk_id(source: str, heading_path: str, text: str, occurrence: int = 0) -> 
 
 def chunk_document(document: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
     """The document's chunks in reading order."""
-    title = document.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    title = document.title or document.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     chunks: list[Chunk] = []
     seen: dict[tuple[str, str], int] = {}
-    for section in split_sections(document.text, title):
+    sections = ([Section(p.headings or (title,), p.body, p.location) for p in document.parts] if document.parts
+                else split_sections(document.text, title))
+    for section in sections:
         heading_path = HEADING_SEPARATOR.join(section.headings)
         for text in _pack(_section_pieces(section.body, settings.max_chars), settings.max_chars):
             text = text.strip("\n")
@@ -246,5 +273,6 @@ def chunk_document(document: Document, settings: ChunkerSettings = ChunkerSettin
             key = (heading_path, text)
             occurrence = seen.get(key, 0)
             seen[key] = occurrence + 1
-            chunks.append(Chunk(chunk_id(document.source, heading_path, text, occurrence), document.source, heading_path, text))
+            chunks.append(Chunk(chunk_id(document.source, heading_path, text, occurrence), document.source, heading_path, text,
+                                section.location, document.tags))
     return chunks

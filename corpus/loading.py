@@ -1,26 +1,36 @@
-"""Read a notes folder (*.md, *.txt) safely: skip what can't be read, never leave the folder."""
+"""Read a notes folder (Markdown, text, HTML, PDF, Word) safely: skip what can't be read, never leave the folder."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus import readers
 from corpus.errors import InputError
+from corpus.readers import Part, UnreadableFile
 
-NOTE_SUFFIXES = (".md", ".txt")
-MAX_FILE_BYTES = 5 * 1024 * 1024
+NOTE_SUFFIXES = readers.SUFFIXES
+MAX_FILE_BYTES = 5 * 1024 * 1024  # for Markdown and text; each other format has its own limit (corpus.readers.FORMATS)
 
 
 @dataclass(frozen=True)
 class Document:
-    """One notes file: its path relative to the notes folder, its text and the sha256 of its bytes."""
+    """One notes file: its path relative to the notes folder, its text and the sha256 of its bytes.
+
+    `text` is Markdown-like whatever the file's format. `title` and `tags` are what the file declares (front matter,
+    a page's title); `parts`, when a reader gives them, are the sections with their locations (PDF pages).
+    """
 
     source: str
     text: str
     sha256: str
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    parts: tuple[Part, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,15 +56,23 @@ def note_paths(root: Path) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
+            if name.startswith(".") or readers.format_for(name) is None:
                 continue
             found.append(Path(dirpath) / name)
     return found
 
 
-def read_document(root: Path, path: Path, max_bytes: int = MAX_FILE_BYTES) -> Document | Skipped:
-    """The file as a Document, or Skipped with the reason it can't be used."""
+def read_document(root: Path, path: Path, max_bytes: int | None = None, reuse: Mapping[str, str] | None = None) -> Document | Skipped:
+    """The file as a Document, or Skipped with the reason it can't be used.
+
+    `max_bytes` overrides the format's size limit. A converted file (HTML, PDF, Word) whose bytes still hash to
+    `reuse[source]` is not converted again: its Document has the hash and no text, which is all a freshness check needs.
+    """
     source = path.relative_to(root).as_posix()
+    kind = readers.format_for(path.name)
+    if kind is None:
+        return Skipped(source, "is not a notes format this assistant reads")
+    max_bytes = kind.max_bytes if max_bytes is None else max_bytes
     try:
         source.encode("utf-8")
     except UnicodeEncodeError:
@@ -80,19 +98,35 @@ def read_document(root: Path, path: Path, max_bytes: int = MAX_FILE_BYTES) -> Do
             data = handle.read()
     except OSError as exc:
         return Skipped(source, f"cannot be read ({exc.strerror or exc.__class__.__name__})")
-    if b"\x00" in data:
-        return Skipped(source, "looks binary (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return Skipped(source, f"is not UTF-8 (byte {exc.start}); save it as UTF-8")
-    if not text.strip():
+    if kind.text or kind.name == "HTML":
+        if b"\x00" in data:
+            return Skipped(source, "looks binary (contains NUL bytes)")
+    if kind.text:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return Skipped(source, f"is not UTF-8 (byte {exc.start}); save it as UTF-8")
+        if not text.strip():
+            return Skipped(source, "is empty")
+    elif not data.strip():
         return Skipped(source, "is empty")
-    return Document(source=source, text=text.replace("\r\n", "\n").replace("\r", "\n"), sha256=hashlib.sha256(data).hexdigest())
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not kind.text and reuse is not None and reuse.get(source) == sha256:
+        return Document(source=source, text="", sha256=sha256)
+    try:
+        reading = readers.read(data, path.name)
+    except UnreadableFile as exc:
+        return Skipped(source, str(exc))
+    return Document(source=source, text=reading.text, sha256=sha256, title=reading.title, tags=reading.tags,
+                    parts=reading.parts)
 
 
-def load_notes(root: Path | str) -> NotesFolder:
-    """Every usable note under `root`; InputError if the folder is missing or holds no usable note."""
+def load_notes(root: Path | str, reuse: Mapping[str, str] | None = None) -> NotesFolder:
+    """Every usable note under `root`; InputError if the folder is missing or holds no usable note.
+
+    With `reuse` (source -> sha256, e.g. an index manifest's files), converted files that did not change are only
+    hashed, not read again (see `read_document`): for checking an index's freshness, not for indexing.
+    """
     root = Path(root)
     if not root.exists():
         raise InputError(f"notes folder not found: {root}")
@@ -100,11 +134,11 @@ def load_notes(root: Path | str) -> NotesFolder:
         raise InputError(f"notes path is not a folder: {root}")
     paths = note_paths(root)
     if not paths:
-        raise InputError(f"notes folder {root} has no .md or .txt files")
+        raise InputError(f"notes folder {root} has no notes files ({', '.join(NOTE_SUFFIXES)})")
     documents: list[Document] = []
     skipped: list[Skipped] = []
     for path in paths:
-        result = read_document(root, path)
+        result = read_document(root, path, reuse=reuse)
         (documents if isinstance(result, Document) else skipped).append(result)
     if not documents:
         reasons = "; ".join(f"{s.source} {s.reason}" for s in skipped[:3])

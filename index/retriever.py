@@ -55,6 +55,9 @@ class Hit:
             "heading_path": self.chunk.heading_path,
             "text": self.chunk.text,
             "score": round(self.score, 6),
+            # Additive: where in the file the chunk is (a PDF's page, otherwise its heading path); tags when the note has them.
+            "location": self.chunk.place,
+            **({"tags": list(self.chunk.tags)} if self.chunk.tags else {}),
         }
 
 

@@ -126,7 +126,7 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense:
         dense.save(staging / VECTORS_NAME)
         with open(staging / CHUNKS_NAME, "w", encoding="utf-8") as handle:
             for chunk in chunks:
-                handle.write(json.dumps(chunk.__dict__, ensure_ascii=False) + "\n")
+                handle.write(json.dumps(chunk.as_record(), ensure_ascii=False) + "\n")
         bm25.save(staging / BM25_NAME)
         if sentences is not None:
             save_sentences(staging / SENTENCES_NAME, sentences, dense.dim)

@@ -38,7 +38,7 @@ def test_answer_cites_the_retrieved_chunks(fake_index):
     assert answer.hits[0].chunk.heading_path == "正則化"
     record = answer.as_record("q1")
     assert {"id", "question", "answer", "abstained", "sources", "params", "timings"} <= set(record)
-    assert set(record["sources"][0]) == {"rank", "chunk_id", "source", "heading_path", "text", "score"}
+    assert set(record["sources"][0]) == {"rank", "chunk_id", "source", "heading_path", "text", "score", "location"}
     assert set(record["timings"]) == {"retrieval_ms", "first_token_ms", "generation_ms", "new_tokens", "tokens_per_s"}
     assert record["params"]["passages"] == 2 and record["params"]["temperature"] == DEFAULT_GENERATION.temperature
 

@@ -22,7 +22,7 @@ def test_search_puts_the_right_chunk_first(question, heading, default_index):
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert hits[0]["heading_path"].endswith(heading)
-    assert set(hits[0]) == {"rank", "chunk_id", "source", "heading_path", "text", "score"}
+    assert set(hits[0]) == {"rank", "chunk_id", "source", "heading_path", "text", "score", "location"}
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def test_symlink_inside_the_folder_is_read(notes_dir):
     assert "alias.md" in [d.source for d in load_notes(notes_dir).documents]
 
 
-@pytest.mark.parametrize("setup, message", [("missing", "not found"), ("empty", "no .md or .txt"), ("file", "not a folder")])
+@pytest.mark.parametrize("setup, message", [("missing", "not found"), ("empty", "has no notes files"), ("file", "not a folder")])
 def test_bad_folders_are_refused(tmp_path, setup, message):
     path = tmp_path / "notes"
     if setup == "empty":

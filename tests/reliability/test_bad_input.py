@@ -264,7 +264,7 @@ def test_odd_file_names(notes_dir, tmp_path, capsys):
     [
         (lambda p: None, "notes folder not found"),
         (lambda p: p.write_text("x", encoding="utf-8"), "not a folder"),
-        (lambda p: p.mkdir(), "has no .md or .txt files"),
+        (lambda p: p.mkdir(), "has no notes files (.md, .markdown, .txt"),
         (lambda p: (p.mkdir(), (p / "a.md").write_bytes(b"\x00\x01\x02")), "no readable notes: a.md looks binary"),
         (lambda p: (p.mkdir(), (p / "a.md").symlink_to("/etc/hostname")), "no readable notes: a.md is a symlink"),
     ],

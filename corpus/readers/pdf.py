@@ -1,0 +1,271 @@
+"""PDF notes: the text layer read with pdfminer.six, as sections under their headings, each with its page.
+
+Headings come from the PDF's outline (bookmarks) when it has one, otherwise from font sizes larger than the body's.
+Lines are joined back into sentences across line breaks (without a space between Japanese characters); text placed
+side by side on one line becomes a Markdown table row; running headers, footers and page numbers are dropped.
+A sentence cut by a page break is finished on the page where it started. Multi-column layouts are read row by row.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from corpus.readers import Part, Reading, UnreadableFile
+
+_LIST_MARK = re.compile(r"^\s*([・•●○■□◆◇▪▶►\-–*※]|\d{1,3}[.)．）]|[（(]\d{1,3}[)）]|[①-⑳])")
+_PAGE_NUMBER = re.compile(r"^\s*(p\.?|page|ページ)?\s*[-–—]?\s*\d{1,4}\s*([-–—/]\s*\d{0,4})?\s*(ページ)?\s*$", re.I)
+_SENTENCE_END = "。．.!?！？」』)）:："
+_MAX_HEADING_CHARS = 150
+
+
+@dataclass
+class _Row:
+    """One visual line of a page: its fragments left to right, its font size and where it sits."""
+
+    top: float
+    bottom: float
+    size: float
+    cells: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.cells)
+
+
+@dataclass
+class _Block:
+    kind: str  # "heading", "text", "table"
+    text: str
+    level: int = 0
+    page: int = 0
+
+
+def read(data: bytes, name: str) -> Reading:
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFNoOutlines, PDFPasswordIncorrect
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+    except PDFPasswordIncorrect:
+        raise UnreadableFile("is a password-protected PDF; save a copy without the password") from None
+    except PDFEncryptionError as exc:
+        raise UnreadableFile(f"is an encrypted PDF this reader can't open ({exc})") from None
+    outline: list[tuple[int, str]] = []
+    try:
+        outline = [(level, title) for level, title, *_ in document.get_outlines() if isinstance(title, str)]
+    except PDFNoOutlines:
+        pass
+    except Exception:  # noqa: BLE001 - a damaged outline only costs the headings it would have given
+        outline = []
+    resources = PDFResourceManager(caching=True)
+    device = PDFPageAggregator(resources, laparams=LAParams())
+    interpreter = PDFPageInterpreter(resources, device)
+    pages: list[list[_Row]] = []
+    heights: list[float] = []
+    for page in PDFPage.create_pages(document):
+        interpreter.process_page(page)
+        layout = device.get_result()
+        pages.append(_rows(layout))
+        heights.append(layout.height)
+    if not pages:
+        raise UnreadableFile("is a PDF with no pages")
+    if sum(len(row.text.strip()) for rows in pages for row in rows) < 10:
+        raise UnreadableFile("has no text layer (scanned pages?); run OCR on it first, e.g. with ocrmypdf")
+    _drop_running_lines(pages, heights)
+    blocks = _blocks(pages, outline)
+    _finish_sentences_across_pages(blocks)
+    title = _metadata_title(document)
+    return _reading(blocks, title, name)
+
+
+def _rows(layout) -> list[_Row]:
+    """The page's text lines grouped into visual rows, top to bottom, each row's fragments left to right."""
+    from pdfminer.layout import LTChar, LTTextLine
+
+    lines = []
+
+    def collect(item) -> None:
+        if isinstance(item, LTTextLine):
+            text = item.get_text().strip()
+            if text:
+                sizes = [c.size for c in item if isinstance(c, LTChar)]
+                size = Counter(round(s * 2) / 2 for s in sizes).most_common(1)[0][0] if sizes else 0.0
+                lines.append((item.y1, item.y0, item.x0, size, text))
+        elif hasattr(item, "__iter__"):
+            for child in item:
+                collect(child)
+
+    collect(layout)
+    lines.sort(key=lambda line: (-line[0], line[2]))
+    rows: list[_Row] = []
+    for top, bottom, x0, size, text in lines:
+        middle = (top + bottom) / 2
+        row = next((r for r in rows[-3:] if r.bottom <= middle <= r.top), None)
+        if row is None:
+            rows.append(_Row(top, bottom, size, [(x0, text)]))  # type: ignore[list-item]
+        else:
+            row.cells.append((x0, text))  # type: ignore[arg-type]
+            row.top, row.bottom, row.size = max(row.top, top), min(row.bottom, bottom), max(row.size, size)
+    for row in rows:
+        row.cells = [text for _, text in sorted(row.cells)]  # type: ignore[misc]
+    return rows
+
+
+def _drop_running_lines(pages: list[list[_Row]], heights: list[float]) -> None:
+    """Remove page numbers and headers/footers repeated on most pages (digits ignored), in place."""
+    def band(row: _Row, height: float) -> bool:
+        return row.top > height * 0.92 or row.bottom < height * 0.08
+
+    def shape(row: _Row) -> str:
+        return re.sub(r"\d+", "#", row.text.strip())
+
+    counts = Counter(shape(r) for rows, h in zip(pages, heights) for r in {shape(r): r for r in rows if band(r, h)}.values())
+    repeated = {s for s, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) // 2)}
+    for rows, height in zip(pages, heights):
+        rows[:] = [r for r in rows if not (band(r, height) and (_PAGE_NUMBER.match(r.text) or shape(r) in repeated))]
+
+
+def _key(text: str) -> str:
+    """A heading's letters and digits: outline titles and page text differ in spaces and symbols (◼, ★) a font lacks."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c)[0] in "LN").lower()
+
+
+def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Block]:
+    """Headings, paragraphs and table rows in reading order, each with its page number (from 1)."""
+    sizes = Counter()
+    for rows in pages:
+        for row in rows:
+            sizes[row.size] += len(row.text)
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    titles = {key: level for level, title in outline if (key := _key(title))}
+    big = sorted({r.size for rows in pages for r in rows if r.size >= body * 1.15 and len(r.cells) == 1}, reverse=True)
+    size_level = {size: min(n + 1, 6) for n, size in enumerate(big)}
+    blocks: list[_Block] = []
+    for number, rows in enumerate(pages, start=1):
+        previous: _Row | None = None
+        for row in rows:
+            text = row.text.strip()
+            level = 0
+            if len(text) <= _MAX_HEADING_CHARS and len(row.cells) == 1:
+                level = titles.get(_key(text) or "\0", 0) if titles else size_level.get(row.size, 0)
+            last = blocks[-1] if blocks and blocks[-1].page == number else None
+            if level:
+                if (not titles and last and last.kind == "heading" and last.level == level and previous
+                        and previous.bottom - row.top < row.size):
+                    last.text += ("" if _cjk_join(last.text, text) else " ") + text  # a heading wrapped onto two lines
+                else:
+                    blocks.append(_Block("heading", text, level, number))
+            elif len(row.cells) > 1:
+                blocks.append(_Block("table", "| " + " | ".join(c.replace("|", "\\|") for c in row.cells) + " |", 0, number))
+            elif (last and last.kind == "text" and previous is not None and row.size == previous.size
+                  and previous.bottom - row.top < row.size * 0.8 and not _LIST_MARK.match(text)):
+                last.text = join_lines(last.text, text)
+            else:
+                blocks.append(_Block("text", text, 0, number))
+            previous = row
+    return blocks
+
+
+def _cjk_join(left: str, right: str) -> bool:
+    """Whether two pieces of a line break meet without a space: either side is Japanese or full-width."""
+    return _wide(left[-1]) or _wide(right[0])
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def join_lines(left: str, right: str) -> str:
+    """Two lines of one paragraph as one: no space around Japanese, a hyphenated English word made whole."""
+    if not left or not right:
+        return left + right
+    if _cjk_join(left, right):
+        return left + right
+    if len(left) > 1 and left[-1] == "-" and left[-2].isalpha() and right[0].islower():
+        return left[:-1] + right
+    return f"{left} {right}"
+
+
+def _finish_sentences_across_pages(blocks: list[_Block]) -> None:
+    """A paragraph cut by a page break gets the rest of its sentence from the next page, in place."""
+    for n in range(len(blocks) - 1):
+        here, there = blocks[n], blocks[n + 1]
+        if (here.kind == "text" and there.kind == "text" and there.page == here.page + 1
+                and here.text and here.text[-1] not in _SENTENCE_END):
+            end = next((i + 1 for i, c in enumerate(there.text) if c in "。．！？!?"), len(there.text))
+            here.text = join_lines(here.text, there.text[:end])
+            there.text = there.text[end:].lstrip()
+
+
+def _metadata_title(document) -> str:
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    try:
+        value = resolve1(document.info[0].get("Title")) if document.info else None
+        title = decode_text(value) if isinstance(value, bytes) else ""
+    except Exception:  # noqa: BLE001 - the title is optional
+        return ""
+    return " ".join(title.replace("\x00", "").split())[:300]
+
+
+def _reading(blocks: list[_Block], title: str, name: str) -> Reading:
+    """Located parts (heading path, page) and the whole as Markdown; a lone level-1 heading is the title."""
+    level_one = [b for b in blocks if b.kind == "heading" and b.level == 1]
+    lone_h1 = level_one[0].text if len(level_one) == 1 else ""
+    title = lone_h1 or title
+    parts: list[Part] = []
+    lines: list[str] = []
+    stack: list[tuple[int, str]] = []
+    current: list[str] = []
+    current_key: tuple[tuple[str, ...], int] | None = None
+
+    def flush() -> None:
+        if current_key is not None and any(s.strip() for s in current):
+            parts.append(Part(current_key[0], _markdown_body(current), f"p. {current_key[1]}"))
+
+    for block in blocks:
+        if block.kind == "heading":
+            stack = [(lvl, t) for lvl, t in stack if lvl < block.level] + [(block.level, block.text)]
+            lines.append(f"{'#' * block.level} {block.text}")
+            continue
+        if not block.text.strip():
+            continue
+        headings = tuple(t for lvl, t in stack if not (lone_h1 and lvl == 1 and t == lone_h1))
+        key = (headings, block.page)
+        if key != current_key:
+            flush()
+            current, current_key = [], key
+        current.append(block.text if block.kind == "table" else "\n" + block.text)
+        lines.append(block.text)
+    flush()
+    return Reading(text="\n".join(lines), title=title, parts=tuple(parts))
+
+
+def _markdown_body(pieces: list[str]) -> str:
+    """Paragraphs one per line; consecutive table rows one table, with the separator row Markdown wants."""
+    out: list[str] = []
+    in_table = False
+    for piece in pieces:
+        if piece.startswith("|"):
+            if not in_table:
+                out.append("")
+                out.append(piece)
+                out.append("|" + "---|" * (piece.count(" | ") + 1))
+                in_table = True
+            else:
+                out.append(piece)
+        else:
+            if in_table:
+                out.append("")
+            in_table = False
+            out.append(piece.lstrip("\n"))
+    return "\n".join(out).strip("\n")
