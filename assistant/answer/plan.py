@@ -33,6 +33,7 @@ class GenerationPlan:
     constraint: SpanConstraint | None = None
     candidates: tuple[str, ...] = ()
     opening: str = ""
+    whole: bool = False  # the answer is the whole candidate the model starts copying (a definition, a description)
 
 
 def _with_stops(params: GenerationParams, stops: Sequence[str]) -> GenerationParams:
@@ -51,7 +52,7 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     sources = tuple(f"{ANSWER_OPEN}{c}{ANSWER_CLOSE}" for c in found)
     heading = evidence.heading_path.rsplit(" > ", 1)[-1]
     return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
-                          SpanConstraint(sources), found, ANSWER_OPEN)
+                          SpanConstraint(sources), found, ANSWER_OPEN, whole=question.wants_phrase)
 
 
 def free_plan(question: Question, passages: Sequence[str], params: GenerationParams) -> GenerationPlan:
@@ -77,9 +78,10 @@ class SpanFinisher:
     If the model skipped 「 or wrote nothing, the answer falls back to the first candidate, snapped to whole words.
     """
 
-    def __init__(self, candidates: Sequence[str], opening: str = ANSWER_OPEN) -> None:
+    def __init__(self, candidates: Sequence[str], opening: str = ANSWER_OPEN, whole: bool = False) -> None:
         self.candidates = tuple(candidates)
         self.opening = opening
+        self.whole = whole
         self.raw = ""
         self.emitted = ""
         self.opened: bool | None = None  # None until the first non-space character arrives
@@ -120,6 +122,8 @@ class SpanFinisher:
         if source is None:
             return self.candidates[0] if self.candidates and not self.emitted else self.emitted
         start = 0 if anchored else source.index(body)
+        if self.whole and anchored:
+            return source  # a whole-clause answer: where the model stopped early does not matter
         bounds = word_boundaries(source)
         start = max(b for b in bounds if b <= start)
         end = min(b for b in bounds if b >= start + len(body))
@@ -135,7 +139,7 @@ def answer_pieces(pieces: Iterator[str], plan: GenerationPlan) -> Iterator[str]:
     if not plan.candidates:
         yield from pieces
         return
-    finisher = SpanFinisher(plan.candidates, plan.opening)
+    finisher = SpanFinisher(plan.candidates, plan.opening, plan.whole)
     for piece in pieces:
         if shown := finisher.feed(piece):
             yield shown

@@ -41,6 +41,15 @@ MIN_KANJI_COMPOUND = 3
 LOANWORD = re.compile(f"[{KATAKANA_BLOCK}]{{3,}}|[A-Za-z][A-Za-z0-9\\-]{{2,}}")
 _KANJI = re.compile(f"[{KANJI}]+")
 _KANJI_RUN = re.compile(f"[{KANJI}]{{2,}}")
+# Questions whose answer is a whole clause rather than a name or an amount: a definition, a description, a way.
+# (A reason is left out: its clause ends at 「ため」 inside a longer sentence.)
+_ASKS_PHRASE = re.compile(
+    r"とは(何|なん|なに)?(ですか|でしょうか)?\s*[?？]?$|とは何|どんな|どのよう|どういう|どう(なる|なり|する|すれば|やって)|"
+    r"何が(できる|でき)|何を(する|して|表す|行う|提供|意味)|目的は|"
+    r"^\s*(what\s+(is|are)\s+(an?\s+)?(?!the\s+(name|number))[\w\-]+(\s+[\w\-]+)?\s*\??$|what\s+does\s+.+\s+do\b|"
+    r"how\s+(do|does|can|should|to)\b|describe\b|explain\b)",
+    re.IGNORECASE,
+)
 _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
 
 
@@ -52,6 +61,7 @@ class Question:
     language: str  # "ja" or "en"
     counter: str | None  # the unit the answer counts in (分 for 何分 or "in minutes")
     wants_number: bool  # the answer is an amount, a count, a time or a date
+    wants_phrase: bool  # the answer is a clause: a definition, a description, a reason or a way
     content_words: tuple[str, ...]  # words that can point at the answer, in order
     word_forms: frozenset[str]  # every word of the question in comparable form
     stated_numbers: frozenset[str]  # numbers the question itself states
@@ -70,6 +80,7 @@ class Question:
             language=language(text),
             counter=counter,
             wants_number=asks_for_number(text) or counter is not None,
+            wants_phrase=asks_for_phrase(text) and not (asks_for_number(text) or counter is not None),
             content_words=tuple(content_words(text)),
             word_forms=frozenset(comparable(w) for w in word_tokens(text)),
             stated_numbers=frozenset(DIGITS.findall(comparable(text))),
@@ -84,6 +95,11 @@ class Question:
 def content_words(question: str) -> list[str]:
     """The question's words that can point at the answer, in order, without repeats."""
     return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not SYMBOL_RUN.fullmatch(w)]
+
+
+def asks_for_phrase(question: str) -> bool:
+    """Does the question ask what something is, what it does or how (an answer of a whole clause)?"""
+    return bool(_ASKS_PHRASE.search(nfkc(question).strip()))
 
 
 def asks_for_number(question: str) -> bool:

@@ -19,6 +19,8 @@ MIN_SHARED_KANA = 3
 _WORD_CHAR = re.compile(r"[a-z0-9]")
 # Where a candidate ends: sentence and clause punctuation, brackets, table cells, <br> and list dots.
 _BREAKS_KEPT = re.compile(r"(<br>|[。、|：:「」『』（）()<>・]|\s{2,})")
+# Where a whole-clause answer (a definition, a description) ends: sentences, quotes and cells, not commas or brackets.
+_CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
 _LEADING = re.compile(rf"^(?:[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』\-※>=]|による|よる)+")
 _TRAILING = re.compile(rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり)+$")
@@ -156,10 +158,18 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    if question.wants_phrase:
+        # A definition or a description is the whole clause, commas, brackets and its head noun included: the
+        # longest clause of the sentence once the question's own leading words (its subject) are dropped.
+        clauses = [_trimmed(_without_leading_cover(question, c)) for cell in _cells(sentence)
+                   for c in _CLAUSE_BREAKS.split(cell)]
+        longest = max(clauses, key=len, default="")
+        if len(longest) >= MIN_CANDIDATE_CHARS:
+            found = [longest, *found]
     if amounts:
         best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
         return tuple(dict.fromkeys([best, *found]))
-    return tuple(found)
+    return tuple(dict.fromkeys(found))
 
 
 # How far before a candidate its lead-in reaches, in characters.
@@ -173,6 +183,13 @@ def _context_overlap(question: Question, sentence: str, candidate: str) -> int:
         return 0
     lead_in = comparable(sentence[max(0, at - LEAD_IN_CHARS):at])
     return sum(1 for w in question.content_words if len(comparable(w)) >= 2 and comparable(w) in lead_in)
+
+
+def _without_leading_cover(question: Question, clause: str) -> str:
+    """`clause` from its first character that the question does not cover."""
+    covered = _release_glued(clause, covered_by_question(question, clause))
+    start = next((i for i, c in enumerate(covered) if not c and not clause[i].isspace()), len(clause))
+    return clause[start:]
 
 
 def _cells(sentence: str) -> list[str]:

@@ -325,3 +325,25 @@ def test_abstention_names_its_reason_and_skips_the_model(fake_index):
 def test_the_candidate_that_fills_the_slot_comes_first(question, sentence, first):
     found = answer_candidates(Q(question), sentence)
     assert first in found[0] and "*" not in found[0]
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    ("Dockerはどんな技術ですか？", "Dockerはコンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる。",
+     "コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる"),
+    ("k-meansとは何ですか？", "k-meansはデータをk個のクラスタに分ける手法(教師なし学習)。", "データをk個のクラスタに分ける手法(教師なし学習)"),
+])
+def test_a_definition_is_answered_with_the_whole_clause(question, sentence, first):
+    asked = Q(question)
+    assert asked.wants_phrase and not asked.wants_number
+    assert answer_candidates(asked, sentence)[0] == first
+
+
+@pytest.mark.parametrize("question", ["合格ラインは何点ですか？", "エポックが多すぎるとなぜ困るのですか？", "推論オプションは何ですか？"])
+def test_amounts_reasons_and_names_are_not_whole_clauses(question):
+    assert not Q(question).wants_phrase
+
+
+def test_a_whole_clause_answer_does_not_stop_where_the_model_stops():
+    finisher = SpanFinisher(("コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる",), whole=True)
+    shown = finisher.feed("「コンテナ型の") + finisher.finish()
+    assert shown == "コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる"
