@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     from eval.cli import add_eval_command
     add_eval_command(commands)
 
+    from assistant.quiz.commands import add_quiz_command
+    add_quiz_command(commands)
+
     from assistant.bench import SECTIONS as BENCH_SECTIONS
 
     bench = commands.add_parser("bench", help="measure speed, memory and scale against baselines; writes docs/benchmarks.md")

@@ -1,0 +1,1 @@
+"""Study mode: exam-style items built from the notes, their grading, spaced repetition, mock exams and Anki export."""

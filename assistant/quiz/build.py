@@ -1,0 +1,454 @@
+"""Build an item bank from an index: five item types made from the facts of each chunk, then the quality gates.
+
+Keys are always copied from the notes (a table cell, a list item, a heading, a term in a sentence); no model
+chooses them. The same index and seed give a byte-identical bank.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus.chunking import Chunk, units
+from corpus.text import comparable, evidence_form, tag
+from index.storage import StoredIndex
+
+from assistant.quiz.domains import guess_domain
+from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock, Table, TermDef, chunk_facts,
+                                  clean_term, clean_text, heading_term, is_term, number_of, ordinal_of)
+from assistant.quiz.gates import GATES, NotesText, first_failure
+from assistant.quiz.glossary import Glossary
+from assistant.quiz.items import BLANK, Item, ItemType, Source, item_id, write_bank
+
+DEFAULT_SEED = 0
+GAP = "（　）"
+MAX_MATCHING = 7
+MAX_ORDERING = 5
+
+
+@dataclass
+class BuildSummary:
+    candidates: Counter = field(default_factory=Counter)
+    kept: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.kept.values())
+
+    def lines(self) -> list[str]:
+        per_type = ", ".join(f"{t.value} {self.kept.get(t.value, 0)}" for t in ItemType)
+        drops = ", ".join(f"{gate} {self.dropped[gate]}" for gate in GATES if self.dropped.get(gate)) or "none"
+        return [
+            f"built {self.total} items ({per_type}) from {sum(self.candidates.values())} candidates in {self.seconds:.1f} s"
+            + (f" -> {self.output}" if self.output else ""),
+            f"dropped by the gates: {sum(self.dropped.values())} ({drops})",
+        ]
+
+    def as_dict(self) -> dict:
+        return {"items": self.total, "per_type": dict(self.kept), "candidates": dict(self.candidates),
+                "dropped": dict(self.dropped), "seconds": round(self.seconds, 2)}
+
+
+def _heading_parts(chunk: Chunk) -> list[str]:
+    return [heading_term(h) for h in chunk.heading_path.split(" > ")] if chunk.heading_path else []
+
+
+def context_label(chunk: Chunk, avoid: list[str] | tuple[str, ...] = (), skip_last: bool = False) -> str:
+    """The deepest heading of the chunk that names none of `avoid` (the keys): the stem's topic tag."""
+    parts = _heading_parts(chunk)
+    if skip_last:
+        parts = parts[:-1]
+    forms = [comparable(a) for a in avoid if comparable(a)]
+    for heading in reversed(parts):
+        h = comparable(heading)
+        if h and not any(f in h or h in f for f in forms):
+            return heading
+    return ""
+
+
+def _tagged(stem: str, label: str) -> str:
+    return f"【{label}】{stem}" if label else stem
+
+
+# Polite endings mark a diary line of the notes (「…しました。」), not a statement of fact to be tested.
+_NARRATIVE = re.compile(r"(ます|ました|ません|です|でした|でしょう|ください)[。!！?？]?$|思います|思いました")
+# A line that ends on a particle continues in the list below it (「SageMakerによる学習は」).
+_OPEN_END = re.compile(r"[はをにがとでのもへや]$")
+# How often one term may be the key of a sentence item, so that one frequent word does not fill the bank.
+MAX_KEY_USES = 2
+
+
+def is_statement(sentence: str) -> bool:
+    return not _NARRATIVE.search(sentence.strip()) and not _OPEN_END.search(sentence.strip())
+
+
+def _ends_with_noun(sentence: str) -> bool:
+    words = [w for w in tag(sentence.rstrip("。.")) if w.feature.pos1 not in ("補助記号", "空白")]
+    return bool(words) and words[-1].feature.pos1 == "名詞"
+
+
+class Builder:
+    def __init__(self, stored: StoredIndex, seed: int) -> None:
+        self.stored = stored
+        self.seed = seed
+        self.facts = [chunk_facts(c) for c in stored.chunks]
+        try:
+            vectors = stored.dense.vectors()
+        except Exception:  # an index whose store cannot give its vectors back still gets distractors, unranked
+            vectors = None
+        self.glossary = Glossary(self.facts, vectors)
+        self.descriptions = self._description_pool()
+        self.key_uses: Counter = Counter()
+
+    def rng(self, *parts: object) -> random.Random:
+        return random.Random(f"{self.seed}\x1f" + "\x1f".join(map(str, parts)))
+
+    # --- shared ----------------------------------------------------------------------------------------------------
+
+    def _description_pool(self) -> list[tuple[str, int]]:
+        pool = []
+        for row, f in enumerate(self.facts):
+            for table in f.tables:
+                if len(table.header) >= 2:
+                    pool.extend((clean_text(cells[1]), row) for cells in table.rows if "<br>" not in cells[1])
+            pool.extend((p.definition, row) for p in f.term_defs)
+        return [(t, r) for t, r in pool if t]
+
+    def other_descriptions(self, key: str, chunk: Chunk, count: int, rng: random.Random, exclude: list[str]) -> list[str]:
+        row = self.glossary.row_of[chunk.id]
+        banned = {comparable(key), *(comparable(e) for e in exclude)}
+        scored = []
+        for text, other in self.descriptions:
+            if comparable(text) in banned or other == row:
+                continue
+            closeness = -abs(math.log(max(1, len(text)) / max(1, len(key))))
+            scored.append((-(closeness + float(self.glossary.similarity[row, other]) + rng.random() * 0.2), text))
+        scored.sort()
+        chosen: list[str] = []
+        for _, text in scored:
+            if len(chosen) < count and comparable(text) not in {comparable(c) for c in chosen}:
+                chosen.append(text)
+        return chosen
+
+    def make(self, kind: ItemType, chunk: Chunk, stem: str, options: list[str], answer: list[int], evidence: str,
+             prompts: list[str] | None = None, clue: str = "", siblings: tuple[str, ...] = (),
+             answer_text: list[str] | None = None) -> Item:
+        texts = tuple(answer_text) if answer_text is not None else tuple(options[i] for i in answer)
+        return Item(
+            id=item_id(kind, chunk.id, stem, texts + tuple(prompts or ())),
+            type=kind,
+            stem=stem,
+            options=tuple(options),
+            answer=tuple(answer),
+            answer_text=texts,
+            source=Source(chunk.id, chunk.source, chunk.heading_path),
+            evidence=evidence,
+            prompts=tuple(prompts or ()),
+            domain=guess_domain(chunk.heading_path, evidence),
+            clue=clue,
+            siblings=siblings,
+        )
+
+    def choice(self, chunk: Chunk, stem: str, key: str, distractors: list[str], evidence: str, rng: random.Random,
+               clue: str = "") -> Item | None:
+        if len(distractors) < 3:
+            return None
+        options = [key, *distractors[:3]]
+        rng.shuffle(options)
+        return self.make(ItemType.SINGLE, chunk, stem, options, [options.index(key)], evidence, clue=clue)
+
+    def multiple(self, chunk: Chunk, stem_for: Callable[[int], str], items: list[str], evidence: str, clue: str,
+                 group: str | None, first_choices: list[str] = ()) -> Item | None:
+        if not 2 <= len(items) <= 8 or not all(is_term(i, 20) for i in items):
+            return None
+        rng = self.rng("multiple", chunk.id, *items)
+        k = len(items) if len(items) <= 3 else 3
+        keys = rng.sample(items, k)
+        need = max(5, k + 3) - k
+        pool = [c for c in first_choices if comparable(c) not in {comparable(i) for i in items}]
+        rng.shuffle(pool)
+        distractors = pool[:need]
+        distractors += self.glossary.distractors(keys, chunk.id, need - len(distractors), rng,
+                                                 exclude=tuple(items) + tuple(distractors), group=group)
+        if len(distractors) < need:
+            return None
+        options = keys + distractors
+        rng.shuffle(options)
+        answer = sorted(options.index(k) for k in keys)
+        siblings = tuple(i for i in items if i not in keys)
+        return self.make(ItemType.MULTIPLE, chunk, stem_for(k), options, answer, evidence, clue=clue, siblings=siblings)
+
+    def ordering(self, chunk: Chunk, stem: str, steps: list[str], evidence: str) -> Item | None:
+        if not 3 <= len(steps) <= MAX_ORDERING or len({comparable(s) for s in steps}) != len(steps):
+            return None
+        rng = self.rng("ordering", chunk.id, *steps)
+        options = list(steps)
+        for _ in range(10):
+            rng.shuffle(options)
+            if options != steps:
+                break
+        answer = [options.index(s) for s in steps]
+        return self.make(ItemType.ORDERING, chunk, stem, options, answer, evidence, answer_text=list(steps))
+
+    def matching(self, chunk: Chunk, stem: str, pairs: list[tuple[str, str]], evidence: str) -> Item | None:
+        if not 3 <= len(pairs) <= MAX_MATCHING:
+            return None
+        rng = self.rng("matching", chunk.id, *(p for p, _ in pairs))
+        prompts = [p for p, _ in pairs]
+        responses = [r for _, r in pairs]
+        options = list(responses)
+        for _ in range(10):
+            rng.shuffle(options)
+            if options != responses:
+                break
+        answer = [options.index(r) for r in responses]
+        return self.make(ItemType.MATCHING, chunk, stem, options, answer, evidence, prompts=prompts)
+
+    # --- generators, one per shape of fact ---------------------------------------------------------------------------
+
+    def from_table(self, table: Table) -> Iterator[Item | None]:
+        chunk = table.chunk
+        if len(table.header) < 2 or not table.rows:
+            return
+        label0 = table.header[0] or "項目"
+        label1 = table.header[1] or "内容"
+        list_cells = any("<br>・" in cells[1] or cells[1].startswith("・") for cells in table.rows)
+        evidence_all = "\n".join(table.lines)
+        if list_cells:
+            yield from self._cell_lists(table)
+            return
+        pairs = [(clean_term(c[0]), clean_text(c[1])) for c in table.rows]
+        pairs = [(p, r) for p, r in pairs if p and r and "<br>" not in r]
+        if len(pairs) != len(table.rows):
+            return
+        ctx = context_label(chunk, [p for p, _ in pairs])
+        window = pairs[:MAX_MATCHING]
+        yield self.matching(chunk, _tagged(f"各{label0}に当てはまる{label1}を選べ。", ctx), window,
+                            "\n".join(table.raw_rows[: len(window)]))
+        terms = [p for p, _ in pairs]
+        for (term, desc), raw in zip(pairs, table.raw_rows):
+            rng = self.rng("table", chunk.id, term)
+            others = [t for t in terms if t != term]
+            rng.shuffle(others)
+            distractors = others[:3]
+            distractors += self.glossary.distractors([term], chunk.id, 3 - len(distractors), rng, exclude=tuple(terms))
+            tag_ = context_label(chunk, [term])
+            # A short value ("90分", "28%") is asked the other way round only: from the term to its value.
+            if len(desc) > 14:
+                stem = f"次の説明に当てはまる{label0}はどれか。\n「{desc}」"
+                yield self.choice(chunk, _tagged(stem, tag_), term, distractors, raw, rng, clue=desc)
+            other_descs = [d for p, d in pairs if p != term]
+            rng.shuffle(other_descs)
+            distractors = other_descs[:3]
+            distractors += self.other_descriptions(desc, chunk, 3 - len(distractors), rng, exclude=other_descs)
+            tag_ = context_label(chunk, [desc])
+            yield self.choice(chunk, _tagged(f"「{term}」の{label1}として正しいものはどれか。", tag_), desc, distractors,
+                              raw, rng, clue="")
+        if 3 <= len(pairs) <= 8:
+            yield self.multiple(chunk, lambda k: _tagged(f"次のうち、{label0}として挙げられているものを{k}つ選べ。", ctx),
+                                terms, evidence_all, clue=f"{ctx} {label0}", group=None)
+        if 3 <= len(pairs) <= MAX_ORDERING:
+            numbers = [number_of(c[1]) for c in table.rows]
+            if all(numbers) and len({n[1] for n in numbers}) == 1 and len({n[0] for n in numbers}) == len(numbers):
+                ranked = [p for _, p in sorted(zip([-n[0] for n in numbers], terms))]
+                yield self.ordering(chunk, _tagged(f"{label0}を{label1}の大きい順に並べよ。", ctx), ranked, evidence_all)
+            ordinals = [ordinal_of(c[0]) for c in table.rows]
+            if all(ordinals) and len({o[0] for o in ordinals}) == len(ordinals):
+                steps = [rest for _, rest in sorted(ordinals)]
+                yield self.ordering(chunk, _tagged(f"{label0}を番号の順に並べよ。", ctx), steps, evidence_all)
+
+    def _cell_lists(self, table: Table) -> Iterator[Item | None]:
+        chunk = table.chunk
+        label1 = table.header[1] or "内容"
+        cells = []
+        for row, raw in zip(table.rows, table.raw_rows):
+            parts = [clean_term(p) for p in row[1].split("<br>") if clean_term(p)]
+            cells.append((clean_term(row[0]), parts, raw))
+        for label, parts, raw in cells:
+            others = [p for other_label, other_parts, _ in cells if other_label != label for p in other_parts]
+            ctx = context_label(chunk, parts)
+            yield self.multiple(chunk, lambda k, label=label, ctx=ctx: _tagged(
+                f"次のうち、{label}の{label1}として挙げられているものを{k}つ選べ。", ctx),
+                parts, raw, clue=f"{label} {label1}", group=None, first_choices=others)
+
+    def from_list(self, block: ListBlock) -> Iterator[Item | None]:
+        chunk = block.chunk
+        items = list(block.items)
+        ctx = context_label(chunk, items)
+        evidence = "\n".join(block.lines)
+        frame = f"{block.lead}{GAP}{block.tail}" if (block.lead or block.tail) else ""
+        if block.ordered:
+            stem = f"{frame}\n{GAP}に入る項目を正しい順に並べよ。" if frame else "次の項目を正しい順に並べよ。"
+            yield self.ordering(chunk, _tagged(stem, ctx), items, evidence)
+            return
+        if not frame and not ctx:
+            return
+        lead = f"{frame}\n{GAP}に挙げられているものを" if frame else "この一覧に挙げられているものを"
+        yield self.multiple(chunk, lambda k: _tagged(f"{lead}{k}つ選べ。", ctx), items, evidence,
+                            clue=f"{block.lead} {block.tail}", group=f"list:{chunk.id}:{block.lines[0]}")
+
+    def from_enumeration(self, enum: Enumeration) -> Iterator[Item | None]:
+        chunk = enum.chunk
+        items = list(enum.items)
+        ctx = context_label(chunk, items)
+        frame = f"{enum.sentence[: enum.start]}{GAP}{enum.sentence[enum.end :]}"
+        if enum.sequence:
+            yield self.ordering(chunk, _tagged(f"{frame}\n{GAP}に入る項目を正しい順に並べよ。", ctx), items, enum.sentence)
+        else:
+            yield self.multiple(chunk, lambda k: _tagged(f"{frame}\n{GAP}に挙げられているものを{k}つ選べ。", ctx), items,
+                                enum.sentence, clue=frame.replace(GAP, " "), group=f"enum:{chunk.id}:{enum.sentence}")
+
+    def from_term_defs(self, pairs: list[TermDef]) -> Iterator[Item | None]:
+        chunk = pairs[0].chunk
+        terms = [p.term for p in pairs]
+        ctx = context_label(chunk, terms)
+        if len(pairs) >= 3:
+            lines = [p.line for p in pairs]
+            yield self.matching(chunk, _tagged("各用語に当てはまる説明を選べ。", ctx),
+                                [(p.term, p.definition) for p in pairs][:MAX_MATCHING], "\n".join(lines[:MAX_MATCHING]))
+        for pair in pairs:
+            rng = self.rng("termdef", chunk.id, pair.term)
+            others = [t for t in terms if t != pair.term]
+            rng.shuffle(others)
+            distractors = others[:3] + self.glossary.distractors([pair.term], chunk.id, max(0, 3 - len(others)), rng,
+                                                                  exclude=tuple(terms))
+            tag_ = context_label(chunk, [pair.term])
+            yield self.choice(chunk, _tagged(f"次の説明に当てはまるものはどれか。\n「{pair.definition}」", tag_), pair.term,
+                              distractors, pair.line, rng, clue=pair.definition)
+            defs = [p.definition for p in pairs if p is not pair]
+            distractors = defs[:3] + self.other_descriptions(pair.definition, chunk, max(0, 3 - len(defs)), rng, exclude=defs)
+            yield self.choice(chunk, _tagged(f"「{pair.term}」の説明として正しいものはどれか。", tag_), pair.definition,
+                              distractors, pair.line, rng)
+
+    def from_definition(self, d: Definition) -> Iterator[Item | None]:
+        if not _ends_with_noun(d.sentence) or not is_statement(d.sentence) or re.search("[ぁ-ゖ]", d.term):
+            return
+        if comparable(d.term) in self.glossary.structural:
+            return
+        chunk = d.chunk
+        rng = self.rng("definition", chunk.id)
+        parent = " > ".join(chunk.heading_path.split(" > ")[:-1])
+        siblings = [t.text for t in self.glossary.terms if t.group == "heading:" + parent and t.text != d.term
+                    and t.kind == self.glossary.by_form.get(comparable(d.term), t).kind
+                    and evidence_form(t.text) not in evidence_form(chunk.text)]
+        rng.shuffle(siblings)
+        distractors = siblings[:3]
+        distractors += self.glossary.distractors([d.term], chunk.id, 3 - len(distractors), rng, exclude=tuple(distractors))
+        ctx = context_label(chunk, [d.term], skip_last=True)
+        evidence = f"{d.heading_line}\n{d.sentence}"
+        yield self.choice(chunk, _tagged(f"次の説明に当てはまるものはどれか。\n「{d.sentence}」", ctx), d.term, distractors,
+                          evidence, rng, clue=d.sentence)
+
+    def from_sentences(self, f: ChunkFacts) -> Iterator[Item | None]:
+        chunk = f.chunk
+        # Term–definition lines are asked as such already.
+        defined = [(comparable(p.term), comparable(p.definition)[:8]) for p in f.term_defs]
+        for sentence in f.sentences:
+            form = comparable(sentence)
+            if not is_statement(sentence) or any(t in form and d in form for t, d in defined):
+                continue
+            terms = sorted(self.glossary.terms_in(sentence), key=lambda t: self.key_uses[comparable(t.text)])
+            for term in terms:
+                t = comparable(term.text)
+                if form.count(t) != 1 or len(form) - len(t) < 10 or (len(t) < 3 and term.kind != "latin"):
+                    continue
+                if self.key_uses[t] >= MAX_KEY_USES:
+                    continue
+                self.key_uses[t] += 1
+                start = sentence.find(term.text)
+                if start < 0:
+                    continue
+                blanked = sentence[:start] + BLANK + sentence[start + len(term.text):]
+                ctx = context_label(chunk, [term.text])
+                rng = self.rng("sentence", chunk.id, sentence, term.text)
+                if rng.random() < 0.5:
+                    yield self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [], sentence,
+                                    answer_text=[term.text])
+                else:
+                    distractors = self.glossary.distractors([term.text], chunk.id, 3, rng, group=term.group)
+                    yield self.choice(chunk, _tagged(f"空欄に入る語句として正しいものはどれか。\n{blanked}", ctx), term.text,
+                                      distractors, sentence, rng, clue=blanked.replace(BLANK, " "))
+                break
+
+    def candidates(self) -> Iterator[Item]:
+        for f in self.facts:
+            produced: list[Item | None] = []
+            for table in f.tables:
+                produced.extend(self.from_table(table))
+            for block in f.lists:
+                produced.extend(self.from_list(block))
+            groups: dict[str, list[TermDef]] = {}
+            for pair in f.term_defs:
+                groups.setdefault(pair.group, []).append(pair)
+            for pairs in groups.values():
+                produced.extend(self.from_term_defs(pairs))
+            for enum in f.enumerations:
+                produced.extend(self.from_enumeration(enum))
+            if f.definition:
+                produced.extend(self.from_definition(f.definition))
+            produced.extend(self.from_sentences(f))
+            yield from (item for item in produced if item is not None)
+
+
+def notes_text(stored: StoredIndex) -> NotesText:
+    from corpus.loading import load_notes
+
+    notes_dir = Path(stored.manifest.notes_dir)
+    texts = [d.text for d in load_notes(notes_dir).documents] if notes_dir.is_dir() else []
+    texts = texts or [c.text for c in stored.chunks]
+    return NotesText(texts, (u for c in stored.chunks for u in units(c.text)))
+
+
+def build_items(stored: StoredIndex, seed: int = DEFAULT_SEED, summary: BuildSummary | None = None) -> list[Item]:
+    """The gated items of an index, in chunk order; `summary` counts candidates, keeps and drops."""
+    summary = summary if summary is not None else BuildSummary()
+    builder = Builder(stored, seed)
+    notes = notes_text(stored)
+    kept: list[Item] = []
+    seen_stems: set[str] = set()
+    seen_ids: set[str] = set()
+    for item in builder.candidates():
+        summary.candidates[item.type.value] += 1
+        failure = first_failure(item, notes, seen_stems)
+        if failure is None and item.id in seen_ids:
+            failure = "duplicate_stem"
+        if failure:
+            summary.dropped[failure] += 1
+            continue
+        seen_ids.add(item.id)
+        summary.kept[item.type.value] += 1
+        kept.append(item)
+    return kept
+
+
+def load_index(index_dir: Path | None, say=lambda m: print(m, file=sys.stderr)) -> StoredIndex:
+    """The stored index (the default one is built from the bundled notes when missing)."""
+    from index.builder import build_index
+    from index.storage import index_exists, read_index
+
+    from assistant.paths import DEFAULT_NOTES_DIR, default_index_dir
+
+    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    if not index_exists(index_dir) and index_dir == default_index_dir():
+        say(f"no index yet in {index_dir}; building it from {DEFAULT_NOTES_DIR} first")
+        say(build_index(DEFAULT_NOTES_DIR, index_dir).line())
+    return read_index(index_dir)
+
+
+def build_bank(index_dir: Path | None, output: Path, seed: int = DEFAULT_SEED) -> BuildSummary:
+    started = time.perf_counter()
+    summary = BuildSummary(output=Path(output))
+    items = build_items(load_index(index_dir), seed, summary)
+    write_bank(Path(output), items)
+    summary.seconds = time.perf_counter() - started
+    return summary

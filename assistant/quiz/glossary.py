@@ -1,0 +1,137 @@
+"""The terms of the notes (headings, table keys, list items, defined terms) and distractors chosen among them."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.text import KATAKANA, comparable, evidence_form
+
+from assistant.quiz.facts import ChunkFacts, clean_term, heading_term, is_term
+
+# Numbers, amounts and phrases with kana endings are values or headings, not names of things.
+_NOT_A_NAME = re.compile(r"^[\d¥$€£+\-.]|[ぁ-ゖ]")
+_LATIN = re.compile(r"^[A-Za-z0-9 .\-_/()&+:]+$")
+_KATAKANA = re.compile(f"^[{KATAKANA}・ー\\s()（）]+$")
+
+
+def term_kind(text: str) -> str:
+    """A coarse kind, so that a Latin name is not offered among Japanese phrases."""
+    if _LATIN.match(text):
+        return "latin"
+    if _KATAKANA.match(text):
+        return "katakana"
+    return "mixed"
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    group: str  # terms of one list, table column or heading level share a group
+    chunk_row: int
+    kind: str
+
+
+class Glossary:
+    """All terms of the notes, and the chunk similarity used to prefer distractors from related chunks."""
+
+    def __init__(self, facts: list[ChunkFacts], vectors: np.ndarray | None) -> None:
+        self.row_of = {f.chunk.id: row for row, f in enumerate(facts)}
+        # A heading found in several files (NAME, SEE ALSO, 名前) names a part of a document, not a thing.
+        sources: dict[str, set[str]] = {}
+        for f in facts:
+            for heading in f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []:
+                sources.setdefault(comparable(heading_term(heading)), set()).add(f.chunk.source)
+        self.structural = {h for h, found in sources.items() if len(found) > 1}
+        seen: dict[str, Term] = {}
+
+        def add(text: str, group: str, row: int, max_chars: int = 24) -> None:
+            text = text.strip()
+            key = comparable(text)
+            if not key or key in seen or not is_term(text, max_chars) or len(key) < 2 or _NOT_A_NAME.search(text):
+                return
+            seen[key] = Term(text, group, row, term_kind(text))
+
+        for row, f in enumerate(facts):
+            path = f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []
+            if path and comparable(heading_term(path[-1])) not in self.structural:
+                add(heading_term(path[-1]), "heading:" + " > ".join(path[:-1]), row)
+            for table in f.tables:
+                for col in range(min(2, len(table.header))):
+                    for cells in table.rows:
+                        for part in cells[col].split("<br>"):
+                            add(clean_term(part), f"table:{f.chunk.id}:{table.raw_rows[0]}:{col}", row, 16)
+            for block in f.lists:
+                for item in block.items:
+                    add(item, f"list:{f.chunk.id}:{block.lines[0]}", row, 16)
+            for pair in f.term_defs:
+                add(pair.term, f"defs:{pair.group}", row)
+            for enum in f.enumerations:
+                for item in enum.items:
+                    add(item, f"enum:{f.chunk.id}:{enum.sentence}", row, 16)
+        self.terms = sorted(seen.values(), key=lambda t: (t.chunk_row, t.text))
+        self.by_form = {comparable(t.text): t for t in self.terms}
+        if vectors is not None and len(vectors) == len(facts):
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            unit = vectors / np.maximum(norms, 1e-9)
+            raw = unit @ unit.T
+            # Standardised per row: raw cosines of e5 are all high, only their spread says "nearer".
+            spread = raw.std(axis=1, keepdims=True)
+            self.similarity = (raw - raw.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-6)
+        else:
+            self.similarity = np.eye(len(facts))
+        self.chunk_forms = [evidence_form(f.chunk.text) for f in facts]
+
+    def terms_in(self, sentence: str) -> list[Term]:
+        """Glossary terms that occur in the sentence, longest first, skipping those inside a longer one found."""
+        form = comparable(sentence)
+        found = sorted((t for t in self.terms if comparable(t.text) in form), key=lambda t: (-len(t.text), t.text))
+        kept: list[Term] = []
+        for term in found:
+            if not any(comparable(term.text) in comparable(k.text) for k in kept):
+                kept.append(term)
+        return kept
+
+    def distractors(self, keys: list[str], chunk_id: str, count: int, rng: random.Random,
+                    exclude: tuple[str, ...] = (), group: str | None = None) -> list[str]:
+        """`count` terms of the keys' kind from other parts of the notes, nearest chunks first.
+
+        Terms of the keys' own group, terms written in the keys' chunk and terms overlapping a key are never offered:
+        the notes might state them as right too.
+        """
+        row = self.row_of.get(chunk_id, 0)
+        key_forms = [comparable(k) for k in keys]
+        banned = set(key_forms) | {comparable(e) for e in exclude}
+        kinds = {term_kind(k) for k in keys}
+        mean_len = sum(len(k) for k in keys) / max(1, len(keys))
+        chunk_form = self.chunk_forms[row] if row < len(self.chunk_forms) else ""
+        scored = []
+        for term in self.terms:
+            form = comparable(term.text)
+            if form in banned or (group and term.group == group) or term.chunk_row == row:
+                continue
+            if any(form in k or k in form for k in key_forms) or evidence_form(term.text) in chunk_form:
+                continue
+            score = (2.0 if term.kind in kinds else 0.0)
+            score += 0.8 * float(self.similarity[row, term.chunk_row])
+            score -= 0.6 * abs(math.log(max(1, len(term.text)) / max(1.0, mean_len)))
+            score += 0.4 * _suffix_share(term.text, keys)
+            score += rng.random() * 0.3
+            scored.append((-score, term.text))
+        scored.sort()
+        chosen: list[str] = []
+        for _, text in scored:
+            if len(chosen) == count:
+                break
+            if all(comparable(text) not in comparable(c) and comparable(c) not in comparable(text) for c in chosen):
+                chosen.append(text)
+        return chosen
+
+
+def _suffix_share(text: str, keys: list[str]) -> float:
+    """1 when the term ends like a key (…推論, …モード, …検索): the same kind of thing."""
+    return 1.0 if any(len(k) >= 2 and text[-2:] == k[-2:] for k in keys) else 0.0
