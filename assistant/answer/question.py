@@ -68,6 +68,7 @@ class Question:
     names: tuple[str, ...]  # names and codes (MLS-C01, SageMaker)
     topic: tuple[tuple[str, ...], ...]  # noun compounds of the opening phrase, each as its words
     attribute: tuple[str, ...]  # the noun compound whose value a Japanese question asks (最大メモリサイズ)
+    kind_asked: str  # the noun a Japanese question asks a kind of: 「評価指標」 of 「どの評価指標」, 「精度評価」 of 「何の精度評価」
     folded: str  # the text folded char by char (corpus.text.folded), for substring look-ups
     breaks: frozenset[int]  # where whitespace was dropped from `folded`
 
@@ -87,6 +88,7 @@ class Question:
             names=tuple(question_names(text)),
             topic=tuple(tuple(c) for c in topic_terms(text)),
             attribute=tuple(asked_attribute(text)),
+            kind_asked=asked_kind(text),
             folded=folded_text,
             breaks=breaks,
         )
@@ -149,6 +151,22 @@ def topic_terms(question: str) -> list[list[str]]:
 
 def _specific(compound: list[str]) -> bool:
     return "".join(compound) not in FRAME_WORDS and any(w not in FRAME_WORDS for w in compound)
+
+
+def asked_kind(question: str) -> str:
+    """The noun compound right after どの/何の/どんな (「どの評価指標を使いますか」 → 「評価指標」), or ""."""
+    words = tagged_words(question)
+    for i, (surface, pos) in enumerate(words):
+        opens = surface in ("どの", "どんな", "どういう") or (surface == "何" and i + 1 < len(words) and words[i + 1][0] == "の")
+        if not opens:
+            continue
+        j = i + 2 if surface == "何" else i + 1
+        compound = []
+        while j < len(words) and words[j][1] == "名詞":
+            compound.append(words[j][0])
+            j += 1
+        return "".join(compound)
+    return ""
 
 
 def asked_attribute(question: str) -> list[str]:

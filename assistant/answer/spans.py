@@ -158,6 +158,9 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    if question.kind_asked:
+        # 「どの評価指標」: a candidate followed by (の)評価指標 in the sentence is named with it (「分類モデルの評価指標」).
+        found = [_with_kind(question.kind_asked, plain, p) for p in found]
     if question.wants_phrase:
         # A definition or a description is the whole clause, commas, brackets and its head noun included: the
         # longest clause of the sentence once the question's own leading words (its subject) are dropped.
@@ -183,6 +186,18 @@ def _context_overlap(question: Question, sentence: str, candidate: str) -> int:
         return 0
     lead_in = comparable(sentence[max(0, at - LEAD_IN_CHARS):at])
     return sum(1 for w in question.content_words if len(comparable(w)) >= 2 and comparable(w) in lead_in)
+
+
+def _with_kind(kind: str, sentence: str, candidate: str) -> str:
+    """`candidate` extended by the asked kind when the sentence names it right after (「分類モデル」+「の評価指標」)."""
+    at = sentence.find(candidate)
+    if at < 0:
+        return candidate
+    rest = sentence[at + len(candidate):]
+    for joint in ("の", ""):
+        if rest.startswith(joint + kind):
+            return candidate + joint + kind
+    return candidate
 
 
 def _without_leading_cover(question: Question, clause: str) -> str:

@@ -347,3 +347,11 @@ def test_a_whole_clause_answer_does_not_stop_where_the_model_stops():
     finisher = SpanFinisher(("コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる",), whole=True)
     shown = finisher.feed("「コンテナ型の") + finisher.finish()
     assert shown == "コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる"
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    ("分類問題ではどの評価指標を使いますか？", "- 分類問題は分類モデルの評価指標", "分類モデルの評価指標"),
+    ("F1は何の精度評価に使いますか？", "| F1 | 質問と回答タスクの精度評価 |", "質問と回答タスクの精度評価"),
+])
+def test_the_asked_kind_names_the_answer(question, sentence, first):
+    assert answer_candidates(Q(question), sentence)[0] == first
