@@ -11,6 +11,7 @@ from corpus.text import language
 from index.retriever import Hit, Retriever
 
 from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
+from assistant.answer.confidence import CONFIDENCE, confidence_features
 from assistant.answer.prompt import ABSTENTION
 from assistant.answer.followup import FollowUpResolver, Turn
 from assistant.answer.question import Question
@@ -57,6 +58,8 @@ class Answer:
     groundedness: float | None = None
     abstain_reason: str | None = None
     resolved_question: str | None = None  # the question as understood against the conversation (None: as asked)
+    confidence: float | None = None  # the probability that the answer is right (None when abstaining)
+    confidence_features: dict = field(default_factory=dict)  # the signals it was computed from
 
     @property
     def grounded(self) -> bool | None:
@@ -78,6 +81,8 @@ class Answer:
             support=[{"chunk_id": s.chunk_id, "rank": s.rank, "sentence": s.sentence, "overlap": s.overlap} for s in self.support],
             abstain_reason=self.abstain_reason,
             resolved_question=self.resolved_question or self.question,
+            confidence=None if self.abstained else self.confidence,
+            confidence_features=self.confidence_features,
         )
         return record
 
@@ -178,7 +183,7 @@ class Pipeline:
 
     def _run(self, text: str, understood: str, generation: GenerationParams, retrieval: RetrievalParams):
         started = time.perf_counter()
-        question = Question.analyse(understood)
+        question = Question.analyse(understood, self.retriever.expander if self.retriever.crosslingual else None)
         if understood != text:  # answer in the language the user asked in, whatever the carried topic is written in
             question = replace(question, language=language(text))
         hits = self.retrieve(question.text, retrieval)
@@ -215,8 +220,10 @@ class Pipeline:
             return Answer(text, refusal, hits, True, timings, params, abstain_reason="the model gave no answer",
                           resolved_question=understood)
         prefer = evidence.sentence if evidence is not None else None
+        features = confidence_features(question, ranked, hits, answer, plan.candidates)
         return Answer(text, answer, hits, False, timings, params, supporting_sentences(answer, hits, prefer=prefer),
-                      groundedness(answer, hits), resolved_question=understood)
+                      groundedness(answer, hits), resolved_question=understood,
+                      confidence=CONFIDENCE.probability(features) if features else None, confidence_features=features)
 
     def _plan(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:
         if self.grounding and evidence is not None:
