@@ -26,9 +26,11 @@ from eval.metrics import (
     Bleu,
     CharF1,
     Chrf,
+    ConfidenceScores,
     ExactMatch,
     RetrievalScores,
     abstention_scores,
+    confidence_scores,
     first_relevant_rank,
     retrieval_scores,
 )
@@ -93,6 +95,7 @@ class AnswerScores:
     abstention: AbstentionScores
     accuracy: float | None = None
     by_type: dict[str, TypeScores] = field(default_factory=dict)
+    confidence: ConfidenceScores | None = None  # None when no answer carries a confidence
 
     def as_dict(self) -> dict:
         return {
@@ -104,6 +107,7 @@ class AnswerScores:
             "chrf": self.chrf,
             "abstention": self.abstention.as_dict(),
             "by_type": {name: scores.as_dict() for name, scores in self.by_type.items()},
+            "confidence": self.confidence.as_dict() if self.confidence else None,
         }
 
 
@@ -220,6 +224,7 @@ def _question_record(item: GoldItem) -> dict:
         "accuracy": None,
         "bleu": None,
         "chrf": None,
+        "confidence": None,
     }
 
 
@@ -311,6 +316,32 @@ def scores_by_type(items: Sequence[GoldItem], records: Mapping[str, dict]) -> di
     return by_type
 
 
+def answer_confidence(answer: Mapping[str, Any]) -> float | None:
+    """The answer's `confidence` when it is a number in 0–1 and the answer was not an abstention, else None."""
+    value = answer.get("confidence")
+    if answer.get("abstained") or isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        return None
+    return float(value)
+
+
+def answer_is_right(record: Mapping[str, Any]) -> bool:
+    """Strictly right (per-question accuracy 100); an answer given to an unanswerable question is wrong."""
+    return bool(record["answerable"]) and record["accuracy"] == 100.0
+
+
+def score_confidence(records: Sequence[Mapping[str, Any]], threshold: float | None = None) -> ConfidenceScores | None:
+    """How well the per-question records' `confidence` predicts strict accuracy, over the answers that carry one
+    (abstentions have none); None when no answer does. `threshold` defaults to the UI's "likely right" line."""
+    if threshold is None:
+        from assistant.answer.confidence import LIKELY_RIGHT_FROM
+
+        threshold = LIKELY_RIGHT_FROM
+    scored = [r for r in records if r["confidence"] is not None and not r["abstained"]]
+    if not scored:
+        return None
+    return confidence_scores([r["confidence"] for r in scored], [answer_is_right(r) for r in scored], threshold)
+
+
 def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records: dict[str, dict]) -> tuple[AnswerScores, dict]:
     f1, em, accuracy, bleu, chrf = CharF1(), ExactMatch(), Accuracy(), Bleu(), Chrf()
     scored = [item for item in items if item.id in matched]
@@ -322,6 +353,7 @@ def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records:
         record["answer"] = answer["answer"]
         record["abstained"] = answer["abstained"]
         record["cited"] = [s.get("chunk_id") for s in answer["sources"] if isinstance(s, dict)]
+        record["confidence"] = answer_confidence(answer)
         if not item.answerable:
             continue
         # An abstention's canned message is not an answer: it scores as the empty string.
@@ -344,6 +376,7 @@ def _score_answers(items: Sequence[GoldItem], matched: dict[str, dict], records:
         abstention=abstention,
         accuracy=accuracy.corpus_score(hypotheses, references) if n else None,
         by_type=scores_by_type(scored, records),
+        confidence=score_confidence([records[i.id] for i in scored]),
     )
     params = [json.dumps(matched[i.id].get("params"), sort_keys=True) for i in scored if matched[i.id].get("params")]
     facts = {

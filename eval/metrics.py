@@ -1,4 +1,4 @@
-"""Answer metrics (char-F1, exact match, strict accuracy, BLEU, chrF, abstention) and retrieval metrics (via pytrec_eval).
+"""Answer metrics (char-F1, exact match, strict accuracy, BLEU, chrF, abstention, confidence) and retrieval metrics (via pytrec_eval).
 
 Answer scores are on a 0–100 scale, abstention and retrieval scores on 0–1. Each answer metric has a
 `sentence_score(hypothesis, references)` and a `corpus_score(hypotheses, references)`, as in sacrebleu;
@@ -198,6 +198,75 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
         precision=_ratio(true_abstentions, true_abstentions + false_abstentions),
         recall=_ratio(true_abstentions, sum(1 for _, ok in pairs if not ok)),
         false_abstention_rate=_ratio(false_abstentions, sum(1 for _, ok in pairs if ok)),
+    )
+
+
+# --- confidence -----------------------------------------------------------------------------------------
+
+# The calibration error bins confidences into this many equal-width bins of [0, 1].
+CALIBRATION_BINS = 10
+
+
+@dataclass(frozen=True)
+class ConfidenceScores:
+    """How well answers' `confidence` separates right from wrong answers and how calibrated it is (all 0–1).
+
+    `auroc` is None when all answers are right or all wrong; `accuracy_above` is None when no answer reaches
+    `threshold`. `n` counts the answers scored (those with a confidence).
+    """
+
+    n: int
+    auroc: float | None
+    ece: float | None
+    threshold: float
+    accuracy_above: float | None
+    share_above: float | None
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "auroc": self.auroc, "ece": self.ece, "threshold": self.threshold,
+                "accuracy_above": self.accuracy_above, "share_above": self.share_above}
+
+
+def auroc(scores: Sequence[float], right: Sequence[bool]) -> float | None:
+    """The area under the ROC curve of `scores` for telling right answers from wrong ones (ties count half);
+    None when only one class is present."""
+    if len(scores) != len(right):
+        raise ValueError(f"{len(scores)} scores but {len(right)} labels")
+    if len(set(right)) < 2:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score([int(r) for r in right], list(scores)))
+
+
+def expected_calibration_error(probabilities: Sequence[float], right: Sequence[bool], bins: int = CALIBRATION_BINS) -> float | None:
+    """Σ over equal-width bins of (share of answers in the bin) × |mean confidence − accuracy in the bin|; None if empty.
+
+    A confidence of exactly 1.0 falls in the last bin.
+    """
+    if len(probabilities) != len(right):
+        raise ValueError(f"{len(probabilities)} probabilities but {len(right)} labels")
+    if not probabilities:
+        return None
+    groups: dict[int, list[tuple[float, bool]]] = {}
+    for p, r in zip(probabilities, right):
+        groups.setdefault(min(int(p * bins), bins - 1), []).append((p, r))
+    n = len(probabilities)
+    return sum(
+        len(g) / n * abs(sum(p for p, _ in g) / len(g) - sum(1 for _, r in g if r) / len(g)) for g in groups.values()
+    )
+
+
+def confidence_scores(probabilities: Sequence[float], right: Sequence[bool], threshold: float) -> ConfidenceScores:
+    """AUROC, calibration error, and the accuracy and share of the answers whose confidence reaches `threshold`."""
+    above = [r for p, r in zip(probabilities, right) if p >= threshold]
+    return ConfidenceScores(
+        n=len(probabilities),
+        auroc=auroc(probabilities, right),
+        ece=expected_calibration_error(probabilities, right),
+        threshold=threshold,
+        accuracy_above=_ratio(sum(1 for r in above if r), len(above)),
+        share_above=_ratio(len(above), len(probabilities)),
     )
 
 

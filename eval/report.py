@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.harness import UNANSWERABLE, Report
-from eval.metrics import RETRIEVAL_CUTOFFS, RETRIEVAL_DEPTH, RETRIEVAL_KEYS
+from eval.metrics import CALIBRATION_BINS, RETRIEVAL_CUTOFFS, RETRIEVAL_DEPTH, RETRIEVAL_KEYS
 
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
@@ -16,6 +16,7 @@ RECALL_PLOT = "recall_at_k.png"
 WORST_SHOWN = 10
 HITS_SHOWN = 5
 ANSWER_KEYS = ("f1", "exact_match", "accuracy", "bleu", "chrf")
+CONFIDENCE_KEYS = ("auroc", "ece", "threshold", "accuracy_above", "share_above")
 
 
 def fmt(value: float | None, scale: str = "unit") -> str:
@@ -47,6 +48,8 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
         rows.append(("answers n", str(a["n"])))
         rows += [(key, fmt(a[key], "percent")) for key in ANSWER_KEYS]
         rows += [(f"abstention {key}", fmt(value)) for key, value in a["abstention"].items()]
+        if a.get("confidence"):
+            rows += [(f"confidence {key}", fmt(a["confidence"][key])) for key in CONFIDENCE_KEYS]
     return rows
 
 
@@ -145,6 +148,18 @@ def markdown_report(report: Report, plots: Sequence[str] = ()) -> str:
             "Accuracy is strict: the answer (NFKC, lower case, no whitespace or final 。) holds a whole gold answer and is "
             "at most 2 × its length + 6 characters.",
         ]
+        if a.get("confidence"):
+            c = a["confidence"]
+            lines += ["", "## Confidence (0–1)", ""]
+            lines += _table(["answers", "AUROC", "calibration error", "threshold", "accuracy at or above", "share at or above"],
+                            [[c["n"], *(fmt(c[key]) for key in CONFIDENCE_KEYS)]])
+            lines += [
+                "",
+                "Over the answers that were not abstentions: right = strictly accurate (an answer to an unanswerable "
+                "question is wrong). AUROC: how well `confidence` ranks right answers above wrong ones; calibration "
+                f"error: the expected calibration error over {CALIBRATION_BINS} equal-width bins; the threshold is where the UI says "
+                "\"likely right\".",
+            ]
         lines += ["", "## By question type", ""]
         lines += _table(TYPE_HEADER, type_rows(report))
         lines += [

@@ -109,7 +109,8 @@ def test_only_answered_questions_count_by_type():
 def test_report_json_has_exactly_the_design_keys():
     data = json.loads(json.dumps(run().to_dict()))
     assert list(data) == ["answers", "retrieval", "config", "per_question"]
-    assert list(data["answers"]) == ["n", "f1", "exact_match", "accuracy", "bleu", "chrf", "abstention", "by_type"]
+    assert list(data["answers"]) == ["n", "f1", "exact_match", "accuracy", "bleu", "chrf", "abstention", "by_type", "confidence"]
+    assert data["answers"]["confidence"] is None  # the fake answers carry no confidence
     assert list(data["answers"]["abstention"]) == ["precision", "recall", "false_abstention_rate"]
     assert list(data["retrieval"]) == ["n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10"]
     assert [q["id"] for q in data["per_question"]] == [g.id for g in GOLD]
@@ -132,6 +133,43 @@ def test_write_report_writes_json_markdown_and_plots(tmp_path):
     assert "| date |" not in md  # types without questions are left out of the table
     assert "### g3 " in md and "ノートには書かれていません" in md  # worst question with its answer
     assert "SageMaker > Amazon SageMaker Canvas" in md  # retrieved chunks' heading paths
+
+
+def with_confidence(**confidence):
+    """The fake answers with the given confidences, plus u1 answered (wrongly: it is unanswerable) unless given."""
+    answers = {i: {**a, "confidence": confidence.get(i)} for i, a in ANSWERS.items()}
+    if "u1" in confidence:
+        answers["u1"] = {**answers["u1"], "answer": "65問", "abstained": False}
+    return answers
+
+
+def test_confidence_is_scored_against_strict_accuracy_over_the_answers_given():
+    # right: g1, g2, g4; wrong: u1 (an answer to an unanswerable question); g3 abstained (its confidence is ignored)
+    answers = with_confidence(g1=0.9, g2=0.7, g3=0.99, g4=0.4, u1=0.2)
+    report = run(answers=answers)
+    c = report.to_dict()["answers"]["confidence"]
+    assert c["n"] == 4 and c["auroc"] == 1.0 and c["threshold"] == 0.5
+    assert c["share_above"] == pytest.approx(0.5) and c["accuracy_above"] == 1.0
+    # bins: 0.9 (right), 0.7 (right), 0.4 (right), 0.2 (wrong): |0.9-1| + |0.7-1| + |0.4-1| + |0.2-0|, each 1/4
+    assert c["ece"] == pytest.approx((0.1 + 0.3 + 0.6 + 0.2) / 4)
+    by_id = {q["id"]: q for q in report.per_question}
+    assert [by_id[i]["confidence"] for i in ("g1", "g3", "u1")] == [0.9, None, 0.2]
+    md = markdown_report(report)
+    assert "## Confidence (0–1)" in md and "| 4 | 1.000 | 0.300 | 0.500 | 1.000 | 0.500 |" in md
+    assert "confidence auroc" in summary_table(report)
+
+
+def test_a_confidence_that_ranks_wrong_answers_higher_scores_low():
+    c = run(answers=with_confidence(g1=0.1, g2=0.2, g4=0.3, u1=0.9)).to_dict()["answers"]["confidence"]
+    assert c["auroc"] == 0.0 and c["accuracy_above"] == 0.0 and c["share_above"] == 0.25
+
+
+@pytest.mark.parametrize("value", [None, "0.9", True, 1.5, -0.1])
+def test_a_missing_or_malformed_confidence_is_left_out(value):
+    answers = with_confidence(g1=0.9, g2=0.8)
+    answers["g4"] = {**answers["g4"], "confidence": value}
+    c = run(answers=answers).to_dict()["answers"]["confidence"]
+    assert c["n"] == 2 and c["auroc"] is None  # only right answers left: no ranking to score
 
 
 def test_retrieval_only_report_has_no_f1_plot(tmp_path):

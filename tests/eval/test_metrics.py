@@ -16,7 +16,10 @@ from eval.metrics import (
     Chrf,
     ExactMatch,
     abstention_scores,
+    auroc,
     binary_ndcg,
+    confidence_scores,
+    expected_calibration_error,
     first_relevant_rank,
     hit_rate_curve,
     retrieval_scores,
@@ -312,3 +315,43 @@ def test_abstention_rates_stay_in_unit_range(pairs):
     scores = abstention_scores([a for a, _ in pairs], [b for _, b in pairs])
     for value in (scores.precision, scores.recall, scores.false_abstention_rate):
         assert value is None or 0.0 <= value <= 1.0
+
+
+@pytest.mark.parametrize("scores, right, expected", [
+    ([0.9, 0.8, 0.2, 0.1], [True, True, False, False], 1.0),
+    ([0.1, 0.2, 0.8, 0.9], [True, True, False, False], 0.0),
+    ([0.5, 0.5, 0.5, 0.5], [True, False, True, False], 0.5),  # ties count half
+    ([0.9, 0.3, 0.6, 0.1], [True, True, False, False], 0.75),  # 3 of the 4 right-wrong pairs are ordered right
+    ([0.9, 0.8], [True, True], None),
+    ([], [], None),
+])
+def test_auroc_known_values(scores, right, expected):
+    assert auroc(scores, right) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_auroc_matches_the_pairwise_definition():
+    rng = random.Random(3)
+    scores = [round(rng.random(), 1) for _ in range(60)]
+    right = [rng.random() < s for s in scores]
+    pairs = [(p, n) for p, r in zip(scores, right) if r for n, w in zip(scores, right) if not w]
+    expected = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p, n in pairs) / len(pairs)
+    assert auroc(scores, right) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("probabilities, right, expected", [
+    ([1.0, 1.0, 0.0, 0.0], [True, True, False, False], 0.0),  # 1.0 falls in the last bin
+    ([0.75, 0.75, 0.75, 0.75], [True, True, True, False], 0.0),
+    ([0.9, 0.9], [False, False], 0.9),
+    ([0.05, 0.95, 0.55], [True, True, False], (0.95 + 0.05 + 0.55) / 3),
+    ([], [], None),
+])
+def test_expected_calibration_error_known_values(probabilities, right, expected):
+    assert expected_calibration_error(probabilities, right) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_confidence_scores_threshold_share_and_accuracy():
+    s = confidence_scores([0.9, 0.6, 0.5, 0.2], [True, False, True, False], threshold=0.5)
+    assert s.n == 4 and s.threshold == 0.5 and s.share_above == 0.75 and s.accuracy_above == pytest.approx(2 / 3)
+    assert confidence_scores([0.2], [True], threshold=0.5).accuracy_above is None
+    with pytest.raises(ValueError):
+        auroc([0.1], [True, False])
