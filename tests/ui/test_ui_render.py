@@ -10,7 +10,8 @@ import pytest
 from assistant.config import DEFAULT_GENERATION, PASSAGES_RANGE, RetrievalParams, setting_range
 from corpus.errors import InputError
 from ui import AUTH_ENV, DEFAULT_HOST
-from ui.render import chat_text, highlighted, sources_html, status_line
+from assistant.answer.confidence import LIKELY_RIGHT_FROM
+from ui.render import chat_text, passage_html, sources_html, status_line
 
 
 @dataclass
@@ -44,33 +45,51 @@ class FakeAnswer:
     support: tuple = ()
     groundedness: float | None = 0.9
     grounded: bool | None = field(default=None)
+    confidence: float | None = 0.83
 
     def __post_init__(self):
         if self.grounded is None and not self.abstained and self.groundedness is not None:
             self.grounded = self.groundedness >= 0.6
 
 
-EXAM = FakeChunk("c1", "| 試験時間 | 90分 |\n| 合格ライン | 100~1000点中720点 |\n受験資格はなし。")
+EXAM = FakeChunk("c1", "| 項目 | 内容 |\n|---|---|\n| 試験時間 | 90分 |\n| 合格ライン | 100~1000点中720点 |\n\n受験資格はなし。")
 TRICKY = FakeChunk("c2", "Use <script>alert(1)</script> & \"quotes\" here. The score is < 1000.", heading_path="A > <b>B</b>")
 
 
-def test_highlighted_marks_each_sentence_and_escapes_everything_else():
-    html = highlighted(EXAM.text, ["| 合格ライン | 100~1000点中720点 |"])
-    assert "<mark>| 合格ライン | 100~1000点中720点 |</mark>" in html
-    assert html.count("<mark>") == 1 and html.startswith("| 試験時間 | 90分 |\n")
+def test_a_table_in_a_passage_is_rendered_as_a_table_with_the_supporting_row_highlighted():
+    html = passage_html(EXAM.text, ["| 合格ライン | 100~1000点中720点 |"])
+    assert "<table>" in html and "<th>項目</th>" in html and "<td>試験時間</td>" in html and "|" not in html
+    assert "<td><mark>合格ライン</mark></td>\n<td><mark>100~1000点中720点</mark></td>" in html
+    assert html.count("<mark>") == 2 and "<p>受験資格はなし。</p>" in html
 
 
-def test_highlighted_escapes_html_inside_and_outside_the_marks():
-    html = highlighted(TRICKY.text, ["<script>alert(1)</script> & \"quotes\" here."])
-    assert "<script>" not in html
-    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot; here.</mark>" in html
-    assert html.endswith("The score is &lt; 1000.")
+def test_br_in_a_table_cell_is_a_line_break_and_lists_and_emphasis_render():
+    text = "| 名前 | 説明 |\n|---|---|\n| 温度<br>(Temperature) | 確率の低い<BR/>候補 |\n\n- **Recall**\n- Precision"
+    html = passage_html(text, ["- **Recall**"])
+    assert "<td>温度<br>(Temperature)</td>" in html and "<td>確率の低い<br>候補</td>" in html and "&lt;br" not in html
+    assert "<li><mark><strong>Recall</strong></mark></li>" in html and "<li>Precision</li>" in html
 
 
-def test_highlighted_merges_overlapping_sentences_and_ignores_missing_ones():
-    html = highlighted("abcdef", ["abcd", "cdef", "not there", ""])
-    assert html == "<mark>abcdef</mark>"
-    assert highlighted("a<b", []) == "a&lt;b"
+@pytest.mark.parametrize("text", [
+    "Use <script>alert(1)</script> here.",
+    "| a | b |\n|---|---|\n| <img src=x onerror=alert(1)> | <script>alert(1)</script> |",
+    "<div onclick=\"alert(1)\">x</div>\n\n[link](javascript:alert(1)) ![i](http://example.com/x.png)",
+])
+def test_html_in_the_notes_is_shown_as_text_never_run(text):
+    html = passage_html(text, [text.splitlines()[0]])
+    assert "<script" not in html and "<img" not in html and "<div" not in html and 'href="javascript' not in html
+    assert "&lt;script&gt;" in html or "&lt;img" in html or "&lt;div" in html
+
+
+def test_passage_highlights_every_occurrence_merges_overlaps_and_ignores_missing_sentences():
+    assert passage_html("abcdef", ["abcd", "cdef", "not there", ""]) == "<p><mark>abcdef</mark></p>\n"
+    assert passage_html("x。x。", ["x。"]) == "<p><mark>x。x。</mark></p>\n"
+    assert passage_html("a<b", []) == "<p>a&lt;b</p>\n"
+
+
+def test_a_note_cannot_forge_a_highlight_or_a_line_break():
+    html = passage_html("a\ue001b\ue002c\ue000d", [])
+    assert html == "<p>abcd</p>\n"
 
 
 def test_sources_list_every_hit_with_heading_path_score_and_highlighted_support():
@@ -83,16 +102,33 @@ def test_sources_list_every_hit_with_heading_path_score_and_highlighted_support(
     assert html.count('class="sa-source') == 2
     assert html.index("[1]") < html.index("[2]")
     assert "試験の概要 &gt; 試験要項" in html and "score 0.0328" in html and "notes.md#c1" in html
-    assert "<mark>| 合格ライン | 100~1000点中720点 |</mark>" in html
+    assert "<td><mark>合格ライン</mark></td>" in html
     assert "A &gt; &lt;b&gt;B&lt;/b&gt;" in html and "<script>" not in html and "<b>B</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'class="sa-source sa-cited" data-chunk-id="c1"' in html
-    assert "✓ supported by the notes (groundedness 0.82)" in html
+    assert "✓ likely right (confidence 0.83)" in html and "sa-likely" in html
+    assert "supported by the notes" not in html
+
+
+@pytest.mark.parametrize("confidence, status, kind", [
+    (0.83, "✓ likely right (confidence 0.83)", "sa-likely"),
+    (LIKELY_RIGHT_FROM, f"✓ likely right (confidence {LIKELY_RIGHT_FROM:.2f})", "sa-likely"),
+    (LIKELY_RIGHT_FROM - 0.01, f"? unsure: check the sources (confidence {LIKELY_RIGHT_FROM - 0.01:.2f})", "sa-unsure"),
+    (0.12, "? unsure: check the sources (confidence 0.12)", "sa-unsure"),
+    (None, "? unsure: check the sources", "sa-unsure"),
+])
+def test_the_status_comes_from_the_confidence_not_from_copying(confidence, status, kind):
+    answer = FakeAnswer(text="720点", hits=(FakeHit(EXAM, 0.02, 1),), groundedness=1.0, confidence=confidence)
+    assert answer.grounded is True
+    assert status_line(answer) == status
+    assert status in sources_html(answer) and f'class="sa-status {kind}"' in sources_html(answer)
+    assert chat_text(answer) == f"720点\n\n*{status}*"
 
 
 def test_ungrounded_answer_is_marked_in_the_sources_and_the_chat():
     answer = FakeAnswer(text="I am sure it is 86%.", hits=(FakeHit(EXAM, 0.02, 1),), groundedness=0.3125)
     assert answer.grounded is False
-    mark = "⚠ not supported by the notes (groundedness 0.31)"
+    mark = "⚠ not supported by the notes (groundedness 0.31, confidence 0.83)"
     assert status_line(answer) == mark
     assert mark in sources_html(answer) and "sa-ungrounded" in sources_html(answer)
     assert chat_text(answer) == f"I am sure it is 86%.\n\n*{mark}*"
