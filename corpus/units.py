@@ -18,6 +18,12 @@ JAPANESE_UNITS: dict[str, tuple[str, ...]] = {
 }
 # Words that ask for an amount of money ("How much does it cost?", "What is the fee?"): any currency answers them.
 MONEY_WORDS = frozenset({"cost", "price", "fee", "charge", "pay"})
+# Signs written before the amount (¥20,000, $300) rather than after it.
+PREFIX_UNITS = ("¥", "$")
+# Unit keys of English questions beyond single units: any currency, any length of time, a score in points.
+MONEY_KEY, DURATION, SCORE_KEY = "money", "duration", "score"
+_TIME_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
+_IRREGULAR_PLURALS = {"person": "people", "people": "person"}
 
 
 def japanese_units(word: str) -> tuple[str, ...]:
@@ -28,3 +34,38 @@ def japanese_units(word: str) -> tuple[str, ...]:
         if lemma in MONEY_WORDS:
             return MONEY
     return ()
+
+
+def is_unit(word: str) -> bool:
+    """Is `word` a unit or counted noun the table knows (minutes, questions, dollars), or a word asking for money?"""
+    return any(lemma in JAPANESE_UNITS or lemma in MONEY_WORDS for lemma in english_lemmas(word))
+
+
+def unit_key(word: str) -> str:
+    """The key of an English unit word: its dictionary form (minutes → minute), money for cost words, else the word
+    without a plural s (signals → signal)."""
+    for lemma in english_lemmas(word):
+        if lemma in MONEY_WORDS:
+            return MONEY_KEY
+        if lemma in JAPANESE_UNITS:
+            return lemma
+    word = word.lower()
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+def unit_forms(key: str) -> tuple[str, ...]:
+    """Every way notes write a unit after (or, for ¥ and $, before) a number: the Japanese counters, then the English
+    words (minute → 分, minute, minutes; money → 円, ¥, USD, ドル, $, yen, dollar, dollars; duration → every time unit)."""
+    if key == MONEY_KEY:
+        return (*MONEY, "yen", "dollar", "dollars")
+    if key == DURATION:
+        return tuple(dict.fromkeys(f for unit in _TIME_UNITS for f in unit_forms(unit)))
+    if key == SCORE_KEY:
+        return ("点", "point", "points")
+    plural = _IRREGULAR_PLURALS.get(key, key + "s")
+    return tuple(dict.fromkeys((*JAPANESE_UNITS.get(key, ()), key, plural)))
+
+
+def is_known_unit(key: str) -> bool:
+    """Is `key` (from `unit_key`, or money, duration, score) a unit the table knows, with a Japanese counter?"""
+    return key in JAPANESE_UNITS or key in (MONEY_KEY, DURATION, SCORE_KEY)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from corpus.text import KANJI, KATAKANA_BLOCK, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
 
+from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, notes_words
 from assistant.answer.words import DIGITS
+
+if TYPE_CHECKING:
+    from index.crosslingual import CrossLingualExpander
 
 # Interrogatives and light verbs: every question has them, so they say nothing about where the answer is.
 QUESTION_WORDS = frozenset(
@@ -29,9 +34,6 @@ _ASKS_NUMBER = re.compile(
 # 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
 _COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[{KANJI}\u30a1-\u30fa%])")
 # English questions about Japanese notes: the Japanese unit that "how many X" / "in X" counts in.
-_ENGLISH_COUNTERS = {"questions": "問", "minutes": "分", "hours": "時間", "points": "点", "years": "年", "days": "日",
-                     "months": "か月", "times": "回", "percent": "%"}
-_ENGLISH_COUNTER = re.compile(r"\bhow many (\w+)|\bin (\w+)\s*\??$", re.IGNORECASE)
 # Names and codes: Latin words with a capital or a digit (MLS-C01, SageMaker, S3).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
 # Case particles that close the question's topic phrase (「SageMakerの早期停止は」).
@@ -71,9 +73,27 @@ class Question:
     kind_asked: str  # the noun a Japanese question asks a kind of: 「評価指標」 of 「どの評価指標」, 「精度評価」 of 「何の精度評価」
     folded: str  # the text folded char by char (corpus.text.folded), for substring look-ups
     breaks: frozenset[int]  # where whitespace was dropped from `folded`
+    asked: str | None = None  # what an English question asks for (assistant.answer.english.ASKED_TYPES)
+    translations: tuple[str, ...] = ()  # the notes' words for an English question's words (試験 for exam)
 
     @classmethod
-    def analyse(cls, text: str) -> "Question":
+    def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
+        """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
+        question = cls._analysed(text)
+        return question._in_english(expander) if question.language == "en" else question
+
+    def _in_english(self, expander: "CrossLingualExpander | None") -> "Question":
+        """English questions: the asked type, and the notes' words for the question's words, which then count as the
+        question's own (in sentence choice, and in the span choice that leaves them out of the answer)."""
+        asked = asked_type(self.text)
+        translations = notes_words(self.text, expander, self.counter) if expander is not None else ()
+        folded_text, _, breaks = folded(" ".join((self.text, *translations)))
+        return replace(self, asked=asked, wants_number=self.wants_number or asked in NUMBER_TYPES,
+                       content_words=tuple(dict.fromkeys((*self.content_words, *translations))),
+                       translations=translations, folded=folded_text, breaks=breaks)
+
+    @classmethod
+    def _analysed(cls, text: str) -> "Question":
         counter = asked_counter(text)
         folded_text, _, breaks = folded(text)
         return cls(
@@ -109,12 +129,14 @@ def asks_for_number(question: str) -> bool:
 
 
 def asked_counter(question: str) -> str | None:
-    """The unit a question counts in (分 for 何分 or "in minutes", か国 for 何か国語), or None."""
+    """The unit a question counts in (分 for 何分, か国 for 何か国語; for an English question the key of its unit in
+    corpus.units: minute for "in minutes", money for "how much does it cost"), or None."""
     match = _COUNTER.search(nfkc(question))
     if match:
         return match.group(1)
-    english = _ENGLISH_COUNTER.search(question)
-    return _ENGLISH_COUNTERS.get((english.group(1) or english.group(2)).lower()) if english else None
+    if language(question) == "en":
+        return asked_unit(question, asked_type(question))
+    return None
 
 
 def question_names(question: str) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from corpus.chunking import Chunk, units
 from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_tokens
+from corpus.units import PREFIX_UNITS, unit_forms
 
 # A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
 DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
@@ -17,22 +18,53 @@ DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
 _SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割")}
 
 
+# English numbers written as words ("six domains", "four bytes").
+_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand")
+
+
+def _unit_forms(counter: str) -> tuple[str, ...]:
+    """A Japanese counter (分, 割) or the unit key of an English question (minute, money: corpus.units) as its forms."""
+    if re.search("[A-Za-z]", counter):
+        return unit_forms(counter)
+    return _SAME_UNIT.get(counter, (counter,))
+
+
 def _units(counter: str) -> str:
-    return "|".join(re.escape(u) for u in _SAME_UNIT.get(counter, (counter,)))
+    return "|".join(re.escape(u) for u in _unit_forms(counter) if u not in PREFIX_UNITS)
+
+
+def _counted(counter: str, whole: bool = True) -> re.Pattern:
+    """A number in `counter`: digits then a Japanese counter (90分); for English units also a number word, up to two
+    words between it and the unit (four bytes, 33 different real-time signals), and ¥ or $ before the digits.
+    `whole`: an amount with its qualifiers (最大60分, 7年程度), never the upper end of a range (the 1000点 of 100~1000点)."""
+    forms = _unit_forms(counter)
+    after = (r"(?<![\d.,~〜\-])(?:約|最大|最小)?(\d[\d.,]*)" if whole else r"(\d)") + r"\s*(?:" + _units(counter) + ")"
+    if not any(f.isascii() and f.isalpha() for f in forms):
+        return re.compile(after + (r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?" if whole else ""))
+    english = rf"\b(\d[\d.,]*|(?:{_NUMBER_WORDS}))(?:[\s\-]+[a-z\-]+){{0,2}}?\s+(?:{_units(counter)})\b"
+    prefix = [re.escape(f) for f in forms if f in PREFIX_UNITS]
+    before = [rf"(?:{'|'.join(prefix)})\s*\d[\d.,]*"] if prefix else []
+    return re.compile("|".join([*before, after + r"(?![a-z])", english]), re.IGNORECASE)
 
 
 def has_counted_number(text: str, counter: str) -> bool:
-    """True when `text` has a number followed by `counter` (90分, 3か国, the 120分 of 90~120分; 28% for 割)."""
-    return bool(re.search(r"\d\s*(?:" + _units(counter) + ")", nfkc(text)))
+    """True when `text` has a number followed by `counter` (90分, 3か国, the 120分 of 90~120分; 28% for 割;
+    four bytes, ¥20,000 for English units)."""
+    return bool(_counted(counter, whole=False).search(nfkc(text)))
 
 
 def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str]:
     """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those made only of the `stated` numbers
-    (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」)."""
-    amount = re.compile(r"(?<![\d.,~〜\-])(?:約|最大|最小)?\d[\d.,]*\s*(?:" + _units(counter) + ")"
-                        r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?")
-    found = amount.findall(nfkc(text))
-    return [f for f in found if not set(DIGITS.findall(f)) <= stated]
+    (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」). An English amount with
+    words between number and unit is the number alone (33 of "33 different real-time signals")."""
+    found = []
+    for match in _counted(counter).finditer(nfkc(text)):
+        amount = match.group()
+        if len(amount.split()) > 2 and match.lastindex:
+            amount = match.group(match.lastindex)
+        found.append(amount)
+    return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 
 
 def has_new_number(stated: frozenset[str], text: str) -> bool:
