@@ -57,7 +57,8 @@ def _print_hits(hits, as_json: bool) -> None:
         return
     for hit in hits:
         text = " ".join(hit.chunk.text.split())
-        print(f"{hit.rank}. [{hit.score:.4f}] {hit.chunk.heading_path}  ({hit.chunk.source}#{hit.chunk.id})")
+        page = f", {hit.chunk.location}" if hit.chunk.location else ""
+        print(f"{hit.rank}. [{hit.score:.4f}] {hit.chunk.heading_path}  ({hit.chunk.source}#{hit.chunk.id}{page})")
         print(f"   {text[:200]}{'…' if len(text) > 200 else ''}")
 
 

@@ -53,7 +53,22 @@ def read(data: bytes, name: str) -> Reading:
     if not text or not text.strip():
         raise UnreadableFile("has no main text that could be extracted (an empty page, or only navigation?)")
     body, title = _split_metadata(text)
-    return Reading(text=unescape_markdown(body), title=title)
+    return Reading(text=_without_repeated_headings(unescape_markdown(body)), title=title)
+
+
+def _without_repeated_headings(text: str) -> str:
+    """A heading said twice in a row once: pandoc's title block repeats the page's <h1>."""
+    kept: list[str] = []
+    last_heading = None
+    for line in text.split("\n"):
+        if line.startswith("#"):
+            if line == last_heading:
+                continue
+            last_heading = line
+        elif line.strip():
+            last_heading = None
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def remove_invisible(tree) -> None:

@@ -31,11 +31,13 @@ def _split_front_matter(text: str) -> tuple[str, str, tuple[str, ...]]:
     import frontmatter
     import yaml
 
+    handler = frontmatter.YAMLHandler()
     try:
-        metadata, body = frontmatter.parse(text)
+        block, body = handler.split(text)
+        metadata = handler.load(block) if block.strip() else {}
     except (yaml.YAMLError, ValueError, TypeError):
         return text, "", ()
-    if not isinstance(metadata, dict):
+    if not isinstance(metadata, dict):  # a list or a string: a Markdown rule and text, not front matter
         return text, "", ()
     title = metadata.get("title")
     title = " ".join(title.split()) if isinstance(title, str) else ""

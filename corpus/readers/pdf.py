@@ -20,6 +20,7 @@ _LIST_MARK = re.compile(r"^\s*([・•●○■□◆◇▪▶►\-–*※]|\d{1
 _PAGE_NUMBER = re.compile(r"^\s*(p\.?|page|ページ)?\s*[-–—]?\s*\d{1,4}\s*([-–—/]\s*\d{0,4})?\s*(ページ)?\s*$", re.I)
 _SENTENCE_END = "。．.!?！？」』)）:："
 _MAX_HEADING_CHARS = 150
+_FIRST_SENTENCE_END = re.compile(r"[。．！？!?]|\.(?=\s|$)")
 
 
 @dataclass
@@ -29,11 +30,16 @@ class _Row:
     top: float
     bottom: float
     size: float
-    cells: list[str] = field(default_factory=list)
+    cells: list[tuple[float, str]] = field(default_factory=list)  # (left edge, text)
+    band: tuple[float, float] | None = None  # the horizontal rules above and below, in a bordered table
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.cells]  # type: ignore[misc]
 
     @property
     def text(self) -> str:
-        return " ".join(self.cells)
+        return " ".join(self.texts)
 
 
 @dataclass
@@ -42,6 +48,11 @@ class _Block:
     text: str
     level: int = 0
     page: int = 0
+    cells: list[tuple[float, str]] = field(default_factory=list)  # a table row's cells, by left edge
+
+
+def _table_row(cells: list[tuple[float, str]]) -> str:
+    return "| " + " | ".join(text.replace("|", "\\|") for _, text in cells) + " |"
 
 
 def read(data: bytes, name: str) -> Reading:
@@ -87,36 +98,78 @@ def read(data: bytes, name: str) -> Reading:
 
 
 def _rows(layout) -> list[_Row]:
-    """The page's text lines grouped into visual rows, top to bottom, each row's fragments left to right."""
-    from pdfminer.layout import LTChar, LTTextLine
+    """The page's text as visual rows, top to bottom; a row's cells are its columns, left to right.
 
-    lines = []
+    Pieces of one line with a small gap are one cell. Lines between the same two horizontal rules (a bordered table's
+    row), or whose boxes overlap vertically (a cell centred beside a cell of two lines), are one row, and the lines of
+    one column within a row are joined: one table row.
+    """
+    from pdfminer.layout import LTChar, LTCurve, LTTextLine
+
+    lines: list[list] = []
+    rules: set[float] = set()
 
     def collect(item) -> None:
-        if isinstance(item, LTTextLine):
+        if isinstance(item, LTCurve):  # LTLine and LTRect too: a horizontal rule is a thin, wide one
+            if item.height < 2 and item.width > 20:
+                rules.add(round((item.y0 + item.y1) / 2, 1))
+        elif isinstance(item, LTTextLine):
             text = item.get_text().strip()
             if text:
                 sizes = [c.size for c in item if isinstance(c, LTChar)]
                 size = Counter(round(s * 2) / 2 for s in sizes).most_common(1)[0][0] if sizes else 0.0
-                lines.append((item.y1, item.y0, item.x0, size, text))
+                lines.append([item.y1, item.y0, item.x0, item.x1, size, text])
         elif hasattr(item, "__iter__"):
             for child in item:
                 collect(child)
 
     collect(layout)
     lines.sort(key=lambda line: (-line[0], line[2]))
-    rows: list[_Row] = []
-    for top, bottom, x0, size, text in lines:
+    merged: list[list] = []
+    for line in lines:
+        left = next((m for m in reversed(merged[-4:]) if abs(m[0] - line[0]) < 1.5 and 0 <= line[2] - m[3] < 1.5 * max(line[4], 1)), None)
+        if left is None:
+            merged.append(line)
+        else:
+            left[3], left[4], left[5] = line[3], max(left[4], line[4]), _join_words(left[5], line[5])
+    levels = sorted(rules)
+
+    def band(top: float, bottom: float) -> tuple[float, float] | None:
+        """The two rules around a line, when they are close enough to be a table row's borders."""
         middle = (top + bottom) / 2
-        row = next((r for r in rows[-3:] if r.bottom <= middle <= r.top), None)
+        below = next((y for y in reversed(levels) if y <= middle), None)
+        above = next((y for y in levels if y >= middle), None)
+        if below is None or above is None or above - below > 8 * max(top - bottom, 1.0):
+            return None
+        return below, above
+
+    def same_row(row: _Row, top: float, bottom: float, where: tuple[float, float] | None) -> bool:
+        if where is not None or row.band is not None:
+            return where == row.band
+        return min(row.top, top) - max(row.bottom, bottom) >= 0.3 * min(max(top - bottom, 1.0), row.top - row.bottom)
+
+    rows: list[_Row] = []
+    for top, bottom, x0, _x1, size, text in merged:
+        where = band(top, bottom)
+        row = next((r for r in rows[-3:] if same_row(r, top, bottom, where)), None)
         if row is None:
-            rows.append(_Row(top, bottom, size, [(x0, text)]))  # type: ignore[list-item]
+            rows.append(_Row(top, bottom, size, [(x0, text)], where))  # type: ignore[list-item]
         else:
             row.cells.append((x0, text))  # type: ignore[arg-type]
             row.top, row.bottom, row.size = max(row.top, top), min(row.bottom, bottom), max(row.size, size)
     for row in rows:
-        row.cells = [text for _, text in sorted(row.cells)]  # type: ignore[misc]
+        columns: list[list] = []
+        for x0, text in sorted(row.cells, key=lambda cell: cell[0]):  # stable: each column's lines stay top to bottom
+            if columns and abs(columns[-1][0] - x0) < 3:
+                columns[-1][1] = join_lines(columns[-1][1], text)
+            else:
+                columns.append([x0, text])
+        row.cells = [(x0, text) for x0, text in columns]  # type: ignore[misc]
     return rows
+
+
+def _join_words(left: str, right: str) -> str:
+    return left + right if _cjk_join(left, right) else f"{left} {right}"
 
 
 def _drop_running_lines(pages: list[list[_Row]], heights: list[float]) -> None:
@@ -148,6 +201,9 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
     titles = {key: level for level, title in outline if (key := _key(title))}
     big = sorted({r.size for rows in pages for r in rows if r.size >= body * 1.15 and len(r.cells) == 1}, reverse=True)
     size_level = {size: min(n + 1, 6) for n, size in enumerate(big)}
+    # The usual gap between lines: a paragraph break is a clearly larger one (double-spaced text has large gaps too).
+    gaps = sorted(a.bottom - b.top for rows in pages for a, b in zip(rows, rows[1:]) if a.size == b.size and a.bottom > b.top)
+    leading = gaps[len(gaps) // 2] if gaps else 0.0
     blocks: list[_Block] = []
     for number, rows in enumerate(pages, start=1):
         previous: _Row | None = None
@@ -163,10 +219,18 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
                     last.text += ("" if _cjk_join(last.text, text) else " ") + text  # a heading wrapped onto two lines
                 else:
                     blocks.append(_Block("heading", text, level, number))
+            elif (last and last.kind == "table" and previous is not None and previous.bottom - row.top < row.size * 0.5
+                  and all(any(abs(x - c) < 3 for c, _ in last.cells[1:]) for x, _ in row.cells)):
+                # A cell's text carried on below the row it started in. Rows and wrapped lines are as close together,
+                # but a new row has a cell in the first column (a table's labels are there).
+                for x, cell_text in row.cells:
+                    column = next(i for i, (c, _) in enumerate(last.cells) if abs(x - c) < 3)
+                    last.cells[column] = (last.cells[column][0], join_lines(last.cells[column][1], cell_text))
+                last.text = _table_row(last.cells)
             elif len(row.cells) > 1:
-                blocks.append(_Block("table", "| " + " | ".join(c.replace("|", "\\|") for c in row.cells) + " |", 0, number))
+                blocks.append(_Block("table", _table_row(row.cells), 0, number, list(row.cells)))
             elif (last and last.kind == "text" and previous is not None and row.size == previous.size
-                  and previous.bottom - row.top < row.size * 0.8 and not _LIST_MARK.match(text)):
+                  and previous.bottom - row.top < max(row.size * 0.8, leading + row.size * 0.5) and not _LIST_MARK.match(text)):
                 last.text = join_lines(last.text, text)
             else:
                 blocks.append(_Block("text", text, 0, number))
@@ -200,7 +264,8 @@ def _finish_sentences_across_pages(blocks: list[_Block]) -> None:
         here, there = blocks[n], blocks[n + 1]
         if (here.kind == "text" and there.kind == "text" and there.page == here.page + 1
                 and here.text and here.text[-1] not in _SENTENCE_END):
-            end = next((i + 1 for i, c in enumerate(there.text) if c in "。．！？!?"), len(there.text))
+            found = _FIRST_SENTENCE_END.search(there.text)
+            end = found.end() if found else len(there.text)
             here.text = join_lines(here.text, there.text[:end])
             there.text = there.text[end:].lstrip()
 

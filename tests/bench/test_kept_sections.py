@@ -1,0 +1,13 @@
+"""`bench` rewrites docs/benchmarks.md but keeps the sections measured by hand."""
+
+from __future__ import annotations
+
+from assistant.bench import _kept_sections
+
+
+def test_a_hand_measured_section_is_kept_and_others_are_not(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n## Targets\n\nold\n\n## Indexing by notes format\n\n| a |\n|---|\n| 1 |\n\n## Plots\n\nx\n",
+                    encoding="utf-8")
+    assert _kept_sections(path) == "\n## Indexing by notes format\n\n| a |\n|---|\n| 1 |\n"
+    assert _kept_sections(tmp_path / "missing.md") == ""

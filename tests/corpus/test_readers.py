@@ -1,0 +1,300 @@
+"""Readers for HTML, PDF, Word and Obsidian notes: real files made by real tools, and each reader's bad inputs."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from corpus import readers
+from corpus.chunking import chunk_document
+from corpus.loading import Document, Skipped, load_notes, read_document
+from corpus.readers import UnreadableFile, read
+from index.builder import build_index
+from index.retriever import Hit
+from index.storage import read_index
+
+FORMATS = Path(__file__).parents[1] / "data" / "formats"
+DEFAULT_NOTES = Path(__file__).parents[2] / "corpus" / "notes"
+# Text that only the page's boilerplate, scripts and hidden elements hold (eval/corpora/formats/convert.py PAGE).
+NOT_CONTENT = ["ホーム", "タグ一覧", "ログイン", "とても参考", "無料体験", "関連記事", "人気のタグ", "隠し要素", "hidden属性",
+               "インラインスタイル", "スクリプトが書き込む", "トラッキング", "構造化データの説明文", "All rights", "プライバシー",
+               "シェアする", "投稿日", "コメントを書く"]
+
+
+def chunks_of(path: Path, name: str | None = None):
+    document = read_document(path.parent, path)
+    assert isinstance(document, Document), document
+    return chunk_document(document)
+
+
+def fpdf():
+    fpdf2 = pytest.importorskip("fpdf")
+    pdf = fpdf2.FPDF(format="A4")
+    pdf.set_font("helvetica", size=12)
+    return pdf
+
+
+# --- Markdown and Obsidian ---------------------------------------------------------------------------------------
+
+def test_plain_markdown_is_read_as_it_was_so_chunk_ids_do_not_move():
+    note = DEFAULT_NOTES / "mla-c01-study-notes.md"
+    document = read_document(DEFAULT_NOTES, note)
+    assert document.text == note.read_text(encoding="utf-8") and not document.title and not document.tags
+    chunks = chunk_document(document)
+    # No location or tags on a Markdown note's chunks: the stored records are the same four fields as before.
+    assert all(set(c.as_record()) == {"id", "source", "heading_path", "text"} for c in chunks)
+    assert all(Hit(c, 1.0, 1).as_dict()["location"] == c.heading_path for c in chunks)
+
+
+def test_obsidian_front_matter_wikilinks_and_nested_folders(tmp_path):
+    vault = tmp_path / "vault"
+    (vault / "AWS" / "SageMaker").mkdir(parents=True)
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian" / "workspace.md").write_text("# not a note", encoding="utf-8")
+    (vault / "AWS" / "SageMaker" / "推論.md").write_text(
+        "---\ntitle: SageMaker の推論\ntags: [aws, '#sagemaker']\naliases: [inference]\n---\n"
+        "[[Amazon SageMaker|SageMaker]] のサーバーレス推論は [[コールドスタート]] を避けられる。"
+        "詳しくは [[料金#サーバーレス]] を見る。![[diagram.png]]\n", encoding="utf-8")
+    notes = load_notes(vault)
+    assert [d.source for d in notes.documents] == ["AWS/SageMaker/推論.md"]
+    document = notes.documents[0]
+    assert document.title == "SageMaker の推論" and document.tags == ("aws", "sagemaker")
+    [chunk] = chunk_document(document)
+    assert chunk.text == "SageMaker のサーバーレス推論は コールドスタート を避けられる。詳しくは 料金 > サーバーレス を見る。"
+    assert chunk.heading_path == "SageMaker の推論"  # the title names a note without headings
+    assert chunk.tags == ("aws", "sagemaker") and Hit(chunk, 1.0, 1).as_dict()["tags"] == ["aws", "sagemaker"]
+
+
+@pytest.mark.parametrize("front", ["---\n: not: yaml: [\n---\n", "---\n- a list\n---\n"])
+def test_front_matter_that_is_not_a_mapping_stays_text(front):
+    reading = read((front + "本文。\n").encode(), "a.md")
+    assert reading.text.startswith("---") and not reading.title
+
+
+def test_wikilinks_in_code_are_left_alone():
+    assert read(b"```\n[[keep]]\n```\n[[a|b]]", "a.md").text == "```\n[[keep]]\n```\nb"
+
+
+# --- HTML ----------------------------------------------------------------------------------------------------------
+
+def test_a_saved_blog_page_keeps_its_headings_and_tables_and_none_of_its_boilerplate():
+    chunks = chunks_of(FORMATS / "blog.html")
+    paths = {c.heading_path for c in chunks}
+    assert {"推論オプション", "推論オプション > サーバーレス推論", "入力モード", "ハイパーパラメータ調整"} <= paths
+    table = next(c for c in chunks if "| 非同期推論 |" in c.text)
+    assert "| 推論オプション | 推奨ケース |" in table.text and "|---|---|" in table.text
+    assert any('estimator = Estimator(input_mode="Pipe")' in c.text for c in chunks)
+    everything = "\n".join(c.embedding_text() for c in chunks)
+    assert not [w for w in NOT_CONTENT if w in everything]
+    assert Hit(table, 1.0, 1).as_dict()["location"] == "推論オプション"
+
+
+def test_a_pandoc_page_without_article_or_main_keeps_its_headings():
+    chunks = chunks_of(FORMATS / "pandoc.html")
+    assert {"推論オプション", "推論オプション > サーバーレス推論", "English section"} <= {c.heading_path for c in chunks}
+
+
+def test_scripts_styles_and_hidden_elements_never_reach_the_text():
+    page = ("<html><head><title>t</title><style>p{color:red}</style></head><body><main><h1>表題</h1>"
+            "<p>見える本文です。ここは索引に入る文章です。</p><script>var secret='スクリプト文字列';</script>"
+            "<noscript>ノースクリプト文字列</noscript><template><p>テンプレート文字列</p></template>"
+            "<p hidden>hidden属性の文字列</p><p aria-hidden=\"true\">aria文字列</p><p style=\"display: none\">非表示の文字列</p>"
+            "<p style=\"visibility:hidden\">不可視の文字列</p><div class=\"d-none\">d-none文字列</div>"
+            "<!-- コメント文字列 --><p>二つ目の段落も本文です。</p></main></body></html>")
+    text = read(page.encode(), "p.html").text
+    assert "見える本文です" in text and "二つ目の段落" in text
+    for hidden in ["スクリプト", "ノースクリプト", "テンプレート", "hidden属性", "aria", "非表示", "不可視", "d-none", "コメント", "color"]:
+        assert hidden not in text
+
+
+def test_an_html_page_in_shift_jis_is_decoded():
+    page = '<html><head><meta charset="shift_jis"></head><body><article><h2>見出し</h2><p>日本語の本文です。</p></article></body></html>'
+    assert "日本語の本文です。" in read(page.encode("shift_jis"), "sjis.html").text
+
+
+def test_a_page_of_nothing_but_navigation_and_scripts_is_skipped():
+    with pytest.raises(UnreadableFile, match="has no"):
+        read(b"<html><body><script>document.write('x')</script></body></html>", "empty.html")
+
+
+# --- PDF -----------------------------------------------------------------------------------------------------------
+
+def test_a_japanese_pdf_gives_sections_with_their_pages():
+    chunks = chunks_of(FORMATS / "notes.pdf")
+    by_path = {c.heading_path: c for c in chunks}
+    assert by_path["推論オプション > サーバーレス推論"].location == "p. 1"
+    mode = by_path["入力モード"]
+    assert mode.location == "p. 2" and Hit(mode, 1.0, 1).as_dict()["location"] == "p. 2"
+    # Lines joined into sentences without spaces inside Japanese; list items stay lines; the page number is gone.
+    assert "パイプモードではファイルをダウンロードせずにデータを直接ストリーミングするため、スループットが向上し、" in mode.text
+    assert "• パイプモード" in mode.text
+    text = "\n".join(c.text for c in chunks)
+    assert "- 1 -" not in text and "- 2 -" not in text
+    table = next(c for c in chunks if "| 非同期推論 |" in c.text)
+    assert "| リアルタイム推論 | 低レイテンシのオンライン推論、最大60秒 |" in table.text
+    english = " ".join(c.text for c in chunks if c.heading_path == "English section")
+    assert "Gradient boosting builds an ensemble of shallow trees, each fitting the residual errors" in english
+    document = read_document(FORMATS, FORMATS / "notes.pdf")
+    assert document.title == "SageMaker 学習ノート"
+
+
+def test_a_sentence_cut_by_a_page_break_is_finished_on_its_first_page(tmp_path):
+    pdf = fpdf()
+    pdf.add_page()
+    pdf.start_section("Boosting")
+    pdf.multi_cell(0, 8, "Filler line. " * 600 + "The learning rate scales the contribution of every tree in the ensemble.")
+    path = tmp_path / "long.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    chunks = chunks_of(path)
+    assert {c.location for c in chunks} >= {"p. 1", "p. 2"}
+    finished = [c for c in chunks if "The learning rate scales the contribution of every tree in the ensemble." in c.text]
+    assert finished, "the last sentence was cut"
+    assert "Filler line. Filler line." in finished[0].text  # lines 8 mm apart are still one paragraph
+    assert all(c.heading_path == "long" or c.heading_path == "Boosting" for c in chunks)
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("encrypted", "password-protected PDF"),
+    ("truncated", "cannot be read as PDF"),
+    ("garbage", "cannot be read as PDF"),
+    ("no text layer", "has no text layer"),
+])
+def test_bad_pdfs_are_skipped_with_their_reason(tmp_path, case, reason):
+    good = (FORMATS / "notes.pdf").read_bytes()
+    if case == "encrypted":
+        pdf = fpdf()
+        pdf.set_encryption(owner_password="owner", user_password="secret")
+        pdf.add_page()
+        pdf.cell(0, 10, "A secret note.")
+        data = bytes(pdf.output())
+    elif case == "truncated":
+        data = good[: len(good) // 3]
+    elif case == "garbage":
+        data = b"%PDF-1.7\n" + bytes(range(256)) * 50
+    else:
+        pdf = fpdf()
+        pdf.add_page()
+        pdf.rect(20, 20, 100, 50, style="F")  # a scan is an image; a drawing has no text either
+        data = bytes(pdf.output())
+    (tmp_path / "bad.pdf").write_bytes(data)
+    result = read_document(tmp_path, tmp_path / "bad.pdf")
+    assert isinstance(result, Skipped) and reason in result.reason, result
+
+
+# --- Word ----------------------------------------------------------------------------------------------------------
+
+def test_a_pandoc_docx_keeps_headings_lists_and_tables():
+    chunks = chunks_of(FORMATS / "notes.docx")
+    paths = {c.heading_path for c in chunks}
+    assert {"推論オプション", "推論オプション > サーバーレス推論", "入力モード", "English section"} <= paths
+    table = next(c for c in chunks if "| 非同期推論 |" in c.text)
+    assert "| 推論オプション | 推奨ケース |\n|---|---|" in table.text
+    assert any("- パイプモード" in c.text for c in chunks)
+
+
+def test_docx_hidden_text_is_left_out_and_custom_heading_styles_count():
+    docx = pytest.importorskip("docx")
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    style = document.styles.add_style("章タイトル", WD_STYLE_TYPE.PARAGRAPH)
+    level = OxmlElement("w:outlineLvl")
+    level.set(qn("w:val"), "1")
+    style.element.get_or_add_pPr().append(level)
+    document.add_paragraph("独自の見出し", style="章タイトル")
+    paragraph = document.add_paragraph("見える文。")
+    paragraph.add_run("隠し文字").font.hidden = True
+    buffer = io.BytesIO()
+    document.save(buffer)
+    text = read(buffer.getvalue(), "custom.docx").text
+    assert "## 独自の見出し" in text and "見える文。" in text and "隠し文字" not in text
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in entries.items():
+            package.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("zip of something else", "a zip without word/document.xml"),
+    ("not a zip", "not a zip package"),
+    ("old or protected", "password-protected or old-format"),
+    ("damaged xml", "cannot be read as Word"),
+    ("zip bomb", "unpacks to"),
+])
+def test_bad_docx_files_are_skipped_with_their_reason(tmp_path, monkeypatch, case, reason):
+    data = {
+        "zip of something else": _zip({"photos/a.jpg": b"\xff\xd8\xff" + b"0" * 100, "readme.txt": b"hello"}),
+        "not a zip": "これはWordではありません".encode(),
+        "old or protected": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
+        "damaged xml": _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
+        "zip bomb": (FORMATS / "notes.docx").read_bytes(),
+    }[case]
+    if case == "zip bomb":
+        monkeypatch.setattr("corpus.readers.docx.MAX_UNPACKED_BYTES", 1000)
+    (tmp_path / "bad.docx").write_bytes(data)
+    result = read_document(tmp_path, tmp_path / "bad.docx")
+    assert isinstance(result, Skipped) and reason in result.reason, result
+
+
+# --- the folder as a whole ---------------------------------------------------------------------------------------
+
+def test_a_mixed_folder_indexes_every_good_file_and_names_every_bad_one(tmp_path):
+    notes = tmp_path / "notes"
+    (notes / "web").mkdir(parents=True)
+    for name in ("blog.html", "notes.pdf", "notes.docx"):
+        shutil.copy(FORMATS / name, notes / ("web" if name.endswith("html") else "") / name if name.endswith("html") else notes / name)
+    (notes / "memo.md").write_text("# メモ\n\n## 早期停止\n\n改善しないジョブを止める。\n", encoding="utf-8")
+    (notes / "huge.html").write_bytes(b"<html><body><p>" + b"a" * (50 * 2**20) + b"</p></body></html>")
+    (notes / "locked.pdf").write_bytes(b"%PDF-1.4\n%broken")
+    (notes / "fake.docx").write_bytes(_zip({"a.txt": b"x"}))
+    loaded = load_notes(notes)
+    assert sorted(d.source for d in loaded.documents) == ["memo.md", "notes.docx", "notes.pdf", "web/blog.html"]
+    skipped = {s.source: s.reason for s in loaded.skipped}
+    assert set(skipped) == {"huge.html", "locked.pdf", "fake.docx"}
+    assert "the limit is 10 MB" in skipped["huge.html"]
+    summary = build_index(notes, tmp_path / "index", embedder_name="fake-hash", progress=False, notes=loaded)
+    assert summary.files == 4 and len(summary.skipped) == 3
+    stored = read_index(tmp_path / "index")
+    assert {c.source for c in stored.chunks} == {"memo.md", "notes.docx", "notes.pdf", "web/blog.html"}
+    pdf_pages = {c.location for c in stored.chunks if c.source == "notes.pdf"}
+    assert pdf_pages == {"p. 1", "p. 2", "p. 3"}
+    records = [json.loads(line) for line in (tmp_path / "index" / stored.manifest.generation / "chunks.jsonl").read_text().splitlines()]
+    assert all("location" not in r for r in records if r["source"] != "notes.pdf")
+    # Indexing again changes no chunk id.
+    again = [c.id for d in load_notes(notes).documents for c in chunk_document(d)]
+    assert again == [c.id for c in stored.chunks]
+
+
+def test_the_freshness_check_hashes_converted_files_without_reading_them_again(tmp_path, monkeypatch):
+    shutil.copy(FORMATS / "notes.pdf", tmp_path / "notes.pdf")
+    (tmp_path / "memo.md").write_text("メモ", encoding="utf-8")
+    first = load_notes(tmp_path)
+    known = {d.source: d.sha256 for d in first.documents}
+    calls = []
+    real = readers.read
+    monkeypatch.setattr(readers, "read", lambda data, name: calls.append(name) or real(data, name))
+    again = load_notes(tmp_path, reuse=known)
+    assert calls == ["memo.md"] and {d.source: d.sha256 for d in again.documents} == known
+    (tmp_path / "notes.pdf").write_bytes((FORMATS / "notes.pdf").read_bytes() + b"\n%edited")
+    changed = load_notes(tmp_path, reuse=known)
+    assert calls[-1] == "notes.pdf" and {d.source: d.sha256 for d in changed.documents}["notes.pdf"] != known["notes.pdf"]
+
+
+def test_a_reader_library_is_not_imported_at_start_up():
+    import subprocess
+    import sys
+
+    code = "import corpus.loading, index.retriever, sys; print(sorted(m for m in ('trafilatura', 'pdfminer', 'docx', 'frontmatter') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2])
+    assert out.stdout.strip() == "[]"
