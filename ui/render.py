@@ -8,6 +8,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from corpus.text import language
+
 from assistant.answer.confidence import LIKELY_RIGHT_FROM
 
 PLACEHOLDER = '<div class="sa-panel sa-empty">The passages an answer comes from appear here. / 回答の根拠となるノートがここに表示されます。</div>'
@@ -44,11 +46,26 @@ def understood_as(answer: Any) -> str | None:
     return resolved if resolved and resolved != answer.question else None
 
 
+# Said under an answer to an English question that was copied from Japanese notes.
+COPIED_FROM_NOTES = "ⓘ copied word for word from your notes, so it is in Japanese / ノートの記述をそのまま引用しています"
+
+
+def copied_note(answer: Any) -> str | None:
+    """For an English question whose answer is in Japanese: why (answers are copied from the notes); else None."""
+    question = getattr(answer, "question", "") or ""
+    if answer.abstained or not question or language(question) != "en" or language(answer.text) != "ja":
+        return None
+    return COPIED_FROM_NOTES
+
+
 def chat_text(answer: Any) -> str:
-    """The assistant's chat message once the answer is complete: how a follow-up was understood, the text, its status."""
+    """The assistant's chat message once the answer is complete: how a follow-up was understood, the text, why it is
+    in Japanese when the question was in English, its status."""
     status = status_line(answer)
     text = f"**{answer.text}**" if answer.abstained else answer.text
     parts = [f"↪ *understood as: {understood}*", text] if (understood := understood_as(answer)) else [text]
+    if note := copied_note(answer):
+        parts.append(f"*{note}*")
     if status:
         parts.append(f"*{status}*")
     return "\n\n".join(parts)
