@@ -18,6 +18,7 @@ from index.retriever import RetrieverMode
 
 from assistant.answer.followup import Turn, parse_history
 from ui import AUTH_ENV, DEFAULT_HOST, DEFAULT_PORT
+from ui.practice import practice_tab_for
 from ui.render import CSS, PLACEHOLDER, chat_text, error_html, sources_html
 from ui.warmup import warm_up
 
@@ -178,24 +179,28 @@ def build_app(pipeline) -> gr.Blocks:
                              minimum=seed_range.low, maximum=seed_range.high, elem_id="seed")
             retriever = gr.Dropdown([m.value for m in RetrieverMode], value=ret.retriever.value, label="Retriever",
                                     info="dense vectors, BM25 terms, or both fused", elem_id="retriever")
-        gr.Markdown("## Study assistant\nAsk about your notes; answers cite the passages they come from. "
-                    "ノートについて質問すると、根拠の箇所を示して答えます。")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", show_label=False, height=500, elem_id="chat", buttons=["copy"],
-                                     feedback_options=None)
-                with gr.Row(equal_height=True):
-                    message = gr.Textbox(placeholder="Ask a question… / 質問を入力…", label="Question", show_label=False,
-                                         lines=1, max_lines=4, scale=6, elem_id="question", autofocus=True)
-                    send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="send")
-                    clear = gr.Button("Start over", variant="secondary", scale=1, min_width=120, elem_id="clear")
-                with gr.Row(elem_id="examples"):
-                    gr.Markdown("Try:", scale=0, min_width=0, elem_classes="sa-examples-label")
-                    example_buttons = [gr.Button(q, size="sm", scale=0, min_width=0, elem_classes="sa-example")
-                                       for q in EXAMPLES]
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources / 出典")
-                sources = gr.HTML(PLACEHOLDER, label="Sources", elem_id="sources")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Chat / 質問", id="chat-tab", elem_id="chat-tab"):
+                gr.Markdown("## Study assistant\nAsk about your notes; answers cite the passages they come from. "
+                            "ノートについて質問すると、根拠の箇所を示して答えます。")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label="Chat", show_label=False, height=500, elem_id="chat", buttons=["copy"],
+                                             feedback_options=None)
+                        with gr.Row(equal_height=True):
+                            message = gr.Textbox(placeholder="Ask a question… / 質問を入力…", label="Question", show_label=False,
+                                                 lines=1, max_lines=4, scale=6, elem_id="question", autofocus=True)
+                            send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="send")
+                            clear = gr.Button("Start over", variant="secondary", scale=1, min_width=120, elem_id="clear")
+                        with gr.Row(elem_id="examples"):
+                            gr.Markdown("Try:", scale=0, min_width=0, elem_classes="sa-examples-label")
+                            example_buttons = [gr.Button(q, size="sm", scale=0, min_width=0, elem_classes="sa-example")
+                                               for q in EXAMPLES]
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Sources / 出典")
+                        sources = gr.HTML(PLACEHOLDER, label="Sources", elem_id="sources")
+            with gr.Tab("Practice / 演習", id="practice-tab", elem_id="practice-tab"):
+                practice_tab_for(pipeline)
 
         inputs = [message, chatbot, temperature, top_k, top_p, max_new_tokens, passages, seed, retriever]
         outputs = [chatbot, sources, message]
