@@ -11,6 +11,23 @@ from corpus.text import comparable
 from assistant.quiz.items import BLANK, Item, ItemType
 
 _TAG = re.compile(r"^【([^】]*)】")
+_GLOSS = re.compile(r"[(（][^)）]*[)）]")
+# An answer inside the key counts when it covers this share of it ("Pruning" for "Pruning(枝刈り)").
+COVER = 0.7
+
+
+def _core(text: str) -> str:
+    return comparable(text).rstrip("。.")
+
+
+def key_found(key: str, answer: str) -> tuple[bool, bool]:
+    """(strict, matching): the key inside the answer; or also the answer being most of the key (a final 。 or a
+    bracketed gloss such as (枝刈り) left out)."""
+    k, a = _core(key), _core(answer)
+    strict = bool(a) and k in a
+    bare = _core(_GLOSS.sub("", key))
+    matching = strict or (bool(a) and (bare == a or (a in k and len(a) >= COVER * len(k))))
+    return strict, matching
 
 
 def question_for(item: Item) -> str:
@@ -41,6 +58,10 @@ class RoundTripReport:
     def rate(self) -> float:
         return sum(r["key_in_answer"] for r in self.results) / len(self.results) if self.results else 0.0
 
+    @property
+    def matching_rate(self) -> float:
+        return sum(r["key_matches"] for r in self.results) / len(self.results) if self.results else 0.0
+
     def lines(self) -> list[str]:
         by_type = {}
         for r in self.results:
@@ -48,11 +69,14 @@ class RoundTripReport:
             by_type[r["type"]] = (hit + r["key_in_answer"], n + 1)
         per_type = ", ".join(f"{t} {h}/{n}" for t, (h, n) in sorted(by_type.items()))
         hits = sum(r["key_in_answer"] for r in self.results)
+        matches = sum(r["key_matches"] for r in self.results)
         return [f"round trip: the assistant's answer holds the key for {hits}/{len(self.results)} stems "
-                f"({100 * self.rate:.0f}%; {per_type}) in {self.seconds:.0f} s"]
+                f"({100 * self.rate:.0f}%; {per_type}) in {self.seconds:.0f} s",
+                f"            the answer is the key or most of it (final 。 or a bracketed gloss left out) for "
+                f"{matches}/{len(self.results)} ({100 * self.matching_rate:.0f}%)"]
 
     def as_dict(self) -> dict:
-        return {"rate": round(self.rate, 4), "n": len(self.results), "seconds": round(self.seconds, 1), "items": self.results}
+        return {"rate": round(self.rate, 4), "matching_rate": round(self.matching_rate, 4), "n": len(self.results), "seconds": round(self.seconds, 1), "items": self.results}
 
 
 def round_trip(items: list[Item], pipeline, limit: int | None = None) -> RoundTripReport:
@@ -65,9 +89,10 @@ def round_trip(items: list[Item], pipeline, limit: int | None = None) -> RoundTr
         answer = pipeline.answer(question)
         text = answer.text or ""
         key = item.answer_text[0]
+        strict, matching = key_found(key, text)
         report.results.append({
             "id": item.id, "type": item.type.value, "question": question, "key": key, "answer": text,
-            "key_in_answer": bool(text) and comparable(key) in comparable(text),
+            "key_in_answer": strict, "key_matches": matching,
         })
     report.seconds = time.perf_counter() - started
     return report

@@ -188,3 +188,24 @@ def test_anki_fields_are_escaped(quiz_bank):
     _, items, _ = quiz_bank
     item = replace(_first(items, ItemType.SINGLE), stem="<b>x</b> & y")
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in note_for(item).fields[0]
+
+
+def test_round_trip_questions_and_key_matching(quiz_bank):
+    from assistant.quiz.roundtrip import key_found, question_for, round_trip
+
+    _, items, _ = quiz_bank
+    cloze = _first(items, ItemType.CLOZE)
+    assert "____" not in question_for(cloze) and question_for(cloze).endswith("？")
+    assert key_found("Pruning(枝刈り)", "Pruning") == (False, True)
+    assert key_found("すべての重みを小さくする。", "すべての重みを小さくする") == (False, True)
+    assert key_found("エポック", "エポックです") == (True, True)
+    assert key_found("モデルのサイズと複雑さを軽減する。", "軽減") == (False, False)
+
+    class Echo:  # answers with the evidence of the item it is asked about
+        def answer(self, question):
+            from types import SimpleNamespace
+            item = next(i for i in items if question == question_for(i))
+            return SimpleNamespace(text=item.answer_text[0])
+
+    report = round_trip(items, Echo())
+    assert report.rate == 1.0 and len(report.results) == sum(i.type in (ItemType.SINGLE, ItemType.CLOZE) for i in items)
