@@ -9,15 +9,17 @@ from typing import Any
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
-from corpus.text import comparable, nfkc, tagged_words
+from corpus.text import comparable, nfkc, tag, tagged_words
 
 from assistant.answer.question import Question, names_a_concept
 
 # A conversation longer than this is cut to its last turns: older turns no longer decide what "it" means.
 MAX_TURNS = 20
-# Japanese pronouns that stand for the topic (それ) or point at it (その + noun).
-_JA_PRONOUN = re.compile(r"(それ|これ|あれ)(ら)?")
-_JA_DEMONSTRATIVE = re.compile(r"(その|この|あの)")
+# Japanese pronouns that stand for the topic (それ, これら) or point at it (その + noun), as the tagger tags them: so
+# that それぞれ, あれば and これまで are not taken for one.
+_JA_PRONOUNS = frozenset({"それ", "これ", "あれ"})
+_JA_DEMONSTRATIVES = frozenset({"その", "この", "あの"})
+_NOT_AFTER_PRONOUN = frozenset({"まで", "から", "ほど", "くらい", "ぐらい"})  # これまで, それから: time, not a thing
 _EN_PRONOUN = re.compile(r"\b(it|this|that|they|them|its|their)\b", re.IGNORECASE)
 _EN_POSSESSIVE = {"its", "their"}
 _EN_END = re.compile(r"\s*[?？.!]*\s*$")
@@ -153,17 +155,29 @@ def _head_of(topic: str) -> str:
 def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
     text = question.text
     if question.language == "ja":
-        if _JA_PRONOUN.search(text):
-            return _JA_PRONOUN.sub(topic, text, count=1)
-        if _JA_DEMONSTRATIVE.search(text):
-            return _JA_DEMONSTRATIVE.sub(f"{topic}の", text, count=1)
-        return None
+        return _ja_pronoun_replaced(text, topic)
     match = _EN_PRONOUN.search(text)
     if not match:
         return None
     word = match.group(1).lower()
     replacement = f"{topic}'s" if word in _EN_POSSESSIVE else topic
     return text[: match.start()] + replacement + text[match.end():]
+
+
+def _ja_pronoun_replaced(text: str, topic: str) -> str | None:
+    """The first pronoun (それ → topic, その → topicの, これら → topic) replaced, or None when there is none."""
+    words = [(w.surface, w.feature.pos1) for w in tag(text)]
+    position = 0
+    for i, (surface, pos) in enumerate(words):
+        at = text.find(surface, position)
+        position = at + len(surface) if at >= 0 else position
+        following = words[i + 1][0] if i + 1 < len(words) else ""
+        if pos == "代名詞" and surface in _JA_PRONOUNS and following not in _NOT_AFTER_PRONOUN:
+            end = at + len(surface) + (1 if following == "ら" else 0)
+            return text[:at] + topic + text[end:]
+        if pos == "連体詞" and surface in _JA_DEMONSTRATIVES:
+            return text[:at] + f"{topic}の" + text[at + len(surface):]
+    return None
 
 
 def _completed(question: Question, topic: str, aspect: bool) -> str:

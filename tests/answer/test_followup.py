@@ -86,3 +86,11 @@ def test_the_pipeline_answers_the_understood_question(fake_index):
     # without history the question is answered exactly as before, and understood as asked
     assert alone.resolved_question == "多すぎるとどうなる？"
     assert pipeline.answer("多すぎるとどうなる？", history=[]).as_record() | {"timings": None} == alone.as_record() | {"timings": None}
+
+
+@pytest.mark.parametrize("question, understood", [
+    ("これらの違いは？", "エポックの違いは？"),
+    ("それぞれの違いは？", "エポックのそれぞれの違いは？"),  # それぞれ is "each", not a pronoun: an aspect instead
+])
+def test_pronouns_are_words_not_substrings(resolver, question, understood):
+    assert resolver.resolve(question, [Turn("エポックとは何ですか？")]).question == understood
