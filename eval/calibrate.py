@@ -8,8 +8,9 @@ Each answers file is batch output (its records carry `confidence_features`) scor
 the same position. An answer is right when it is strictly accurate; an answer to an unanswerable question is wrong;
 abstentions are left out (they carry no confidence). The fit is a logistic regression on standardised features,
 folded back into weights on the raw values. It prints the fit's figures (in-sample and cross-validated AUROC and
-calibration error, and the accuracy at or above the UI threshold) and the `CONFIDENCE = ConfidenceModel(...)` block;
-`--write` puts that block into assistant/answer/confidence.py. Fit on dev splits only; check on test with `eval`.
+calibration error, the accuracy at or above the UI threshold, and the threshold that the rule for LIKELY_RIGHT_FROM
+would pick) and the `CONFIDENCE = ConfidenceModel(...)` block; `--write` puts that block into
+assistant/answer/confidence.py (LIKELY_RIGHT_FROM is edited by hand). Fit on dev splits only; check on test with `eval`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from eval.metrics import confidence_scores
 # weights are kept small; C = 1 gave the best cross-validated AUROC of 0.1, 0.3, 1 and 3 on the dev answers.
 REGULARISATION = 1.0
 FOLDS = 5
+# The UI's "likely right" line is the lowest multiple of THRESHOLD_STEP at which this share of the held-out dev
+# answers at or above it were right.
+LIKELY_RIGHT_ACCURACY = 0.8
+THRESHOLD_STEP = 0.05
 MODULE = Path(__file__).resolve().parents[1] / "assistant" / "answer" / "confidence.py"
 _BLOCK = re.compile(r"^CONFIDENCE = ConfidenceModel\(\n.*?^\)\n", re.MULTILINE | re.DOTALL)
 
@@ -108,6 +113,17 @@ def cross_validated(rows: Sequence[Labelled], features: Sequence[str], c: float 
     return probabilities
 
 
+def suggested_threshold(probabilities: Sequence[float], right: Sequence[bool], accuracy: float = LIKELY_RIGHT_ACCURACY,
+                        step: float = THRESHOLD_STEP) -> float | None:
+    """The lowest multiple of `step` at which the answers at or above it are right at least `accuracy` of the time."""
+    for i in range(int(round(1 / step)) + 1):
+        threshold = round(i * step, 4)
+        above = [r for p, r in zip(probabilities, right) if p >= threshold]
+        if above and sum(above) / len(above) >= accuracy:
+            return threshold
+    return None
+
+
 def model_source(model: ConfidenceModel) -> str:
     """The `CONFIDENCE = ConfidenceModel(...)` block of assistant/answer/confidence.py for `model`."""
     weights = "".join(f'        ("{name}", {weight}),\n' for name, weight in model.weights)
@@ -153,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(rows)} answers, {sum(right)} right ({sum(right) / len(rows):.1%}); features: {', '.join(features)}")
         print(_figures("in-sample", [model.probability(row.features) for row in rows], right))
         try:
-            print(_figures(f"{FOLDS}-fold cross-validated", cross_validated(rows, features, args.c), right))
+            held_out = cross_validated(rows, features, args.c)
+            print(_figures(f"{FOLDS}-fold cross-validated", held_out, right))
+            threshold = suggested_threshold(held_out, right)
+            print(f"lowest threshold with {LIKELY_RIGHT_ACCURACY:.0%} of the cross-validated answers at or above it right: "
+                  f"{'none' if threshold is None else threshold} (LIKELY_RIGHT_FROM is {LIKELY_RIGHT_FROM})")
         except InputError as exc:
             print(f"cross-validated: {exc}")
         print()

@@ -94,3 +94,14 @@ def test_main_refuses_unpaired_files(tmp_path):
     assert main(["--answers", str(path), "--answers", str(path), "--gold", str(gold)]) == 2
     with pytest.raises(SystemExit):
         main(["--gold", str(gold)])
+
+
+@pytest.mark.parametrize("probabilities, right, expected", [
+    ([0.9, 0.7, 0.6, 0.3], [True, True, False, False], 0.65),  # from 0.65 up: 2 of 2 right
+    ([0.9, 0.8, 0.1], [True, True, True], 0.0),
+    ([0.9, 0.8], [False, False], None),
+])
+def test_suggested_threshold_is_the_lowest_step_with_enough_right_answers_above(probabilities, right, expected):
+    from eval.calibrate import suggested_threshold
+
+    assert suggested_threshold(probabilities, right) == expected
