@@ -10,6 +10,9 @@ import httpx
 import psutil
 import pytest
 
+import re
+
+from assistant.answer.confidence import CONFIDENCE, LIKELY_RIGHT_FROM
 from assistant.config import DEFAULT_GENERATION, MAX_QUESTION_CHARS, RetrievalParams
 from tests.ui.conftest import REPO, serve_ui
 
@@ -48,7 +51,12 @@ def test_ask_answers_from_the_notes_with_sources(client):
     assert top["rank"] == 1 and "試験" in top["heading_path"] and "720点" in top["text"] and top["score"] > 0
     assert record["params"]["backend"] == "llamacpp" and record["params"]["top_k"] == DEFAULT_GENERATION.top_k
     assert record["timings"]["first_token_ms"] is not None and record["timings"]["new_tokens"] >= 1
-    assert record["grounded"] in (True, False) and 0 <= record["groundedness"] <= 1
+    # 720点 is copied from the exam table: fully grounded, and the confidence (from the stored model, on the
+    # features the record carries) calls it likely right.
+    assert record["answer"] == "720点" and record["grounded"] is True and record["groundedness"] == 1.0
+    assert set(CONFIDENCE.features) <= set(record["confidence_features"])
+    assert record["confidence"] == CONFIDENCE.probability(record["confidence_features"])
+    assert LIKELY_RIGHT_FROM <= record["confidence"] <= 1
 
 
 def test_ask_takes_the_conversation_and_says_how_it_understood_the_question(client):
@@ -78,7 +86,9 @@ def test_chat_streams_the_answer_then_shows_its_sources(client):
     partial = [u[0][-1]["content"][0]["text"] for u in seen if len(u[0]) == 2 and u[0][-1]["content"]]
     assert len(partial) >= 3, "the answer should arrive in several pieces"
     assert all(final.startswith(p) for p in partial if p)
-    assert "by the notes (groundedness" in final or "not in the notes" in final
+    status = re.search(r"(✓ likely right|\? unsure: check the sources) \(confidence [01]\.\d\d\)|∅ not in the notes", final)
+    assert status and "supported by the notes" not in final, final
+    assert status.group(0) in sources, "the sources panel shows the same verdict as the chat"
     assert sources.count('class="sa-source') == RetrievalParams().passages and "パイプモード" in sources
 
 
