@@ -109,6 +109,7 @@ class Question:
             topic=tuple(tuple(c) for c in topic_terms(text)),
             attribute=tuple(asked_attribute(text)),
             kind_asked=asked_kind(text),
+            asked="yesno" if asks_yes_or_no(text) else None,
             folded=folded_text,
             breaks=breaks,
         )
@@ -117,6 +118,17 @@ class Question:
 def content_words(question: str) -> list[str]:
     """The question's words that can point at the answer, in order, without repeats."""
     return [w for w in dict.fromkeys(word_tokens(question)) if w not in QUESTION_WORDS and not SYMBOL_RUN.fullmatch(w)]
+
+
+# A Japanese question with none of these asks yes or no (「--delete は圧縮したアーカイブにも使えますか？」).
+_INTERROGATIVES = re.compile(r"何|なに|なん|どこ|いつ|どれ|どの|どう|どんな|どちら|どっち|誰|だれ|いくつ|いくら|なぜ|どれくらい")
+_YES_NO_END = re.compile(r"(ますか|ですか|ありますか|できますか|でしょうか|か)\s*[?？]?\s*$")
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Does a Japanese question ask yes or no (a question ending in か with no question word)?"""
+    text = nfkc(question).strip()
+    return language(text) == "ja" and bool(_YES_NO_END.search(text)) and not _INTERROGATIVES.search(text)
 
 
 def asks_for_phrase(question: str) -> bool:

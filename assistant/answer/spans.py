@@ -158,6 +158,11 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    if question.asked == "yesno" and not re.search(r"\bor\b", question.text):
+        # Yes or no: the sentence that settles it, whole (「このオプションは圧縮したアーカイブには使えません」).
+        settled = plain.rstrip("。. ")
+        if len(settled) >= MIN_CANDIDATE_CHARS:
+            return tuple(dict.fromkeys([settled, *found]))
     if question.kind_asked:
         # 「どの評価指標」: a candidate followed by (の)評価指標 in the sentence is named with it (「分類モデルの評価指標」).
         found = [_with_kind(question.kind_asked, plain, p) for p in found]

@@ -355,3 +355,17 @@ def test_a_whole_clause_answer_does_not_stop_where_the_model_stops():
 ])
 def test_the_asked_kind_names_the_answer(question, sentence, first):
     assert answer_candidates(Q(question), sentence)[0] == first
+
+
+@pytest.mark.parametrize("question, yes_no", [
+    ("tar の --delete は圧縮したアーカイブにも使えますか？", True),
+    ("fstab ファイルはプログラムによって書き込まれることがありますか？", True),
+    ("合格ラインは何点ですか？", False),
+    ("どちらが速いですか？", False),
+])
+def test_a_yes_no_question_is_answered_with_the_sentence_that_settles_it(question, yes_no):
+    asked = Q(question)
+    assert (asked.asked == "yesno") is yes_no
+    if yes_no:
+        sentence = "このオプションは圧縮したアーカイブには使えません。"
+        assert answer_candidates(asked, sentence)[0] == "このオプションは圧縮したアーカイブには使えません"
