@@ -69,3 +69,8 @@ def unit_forms(key: str) -> tuple[str, ...]:
 def is_known_unit(key: str) -> bool:
     """Is `key` (from `unit_key`, or money, duration, score) a unit the table knows, with a Japanese counter?"""
     return key in JAPANESE_UNITS or key in (MONEY_KEY, DURATION, SCORE_KEY)
+
+
+def is_money_word(word: str) -> bool:
+    """Does `word` ask for an amount of money (cost, fees, price)?"""
+    return any(lemma in MONEY_WORDS for lemma in english_lemmas(word))

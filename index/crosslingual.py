@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from corpus.dictionary import english_lemmas, japanese_words, katakana
-from corpus.units import japanese_units
+from corpus.units import is_money_word, japanese_units
 from corpus.text import HIRAGANA_RUN, KATAKANA, english_stem, english_stop_words, index_terms, language, nfkc
 
 # Translations kept per English word, in JMdict order (common words first), among those the notes use.
@@ -87,10 +87,11 @@ class CrossLingualExpander:
         """The Japanese ways of writing an English word that this index's notes use, each as index terms.
 
         A unit is written as its counter (minutes → 分, not the 議事録 of a meeting's minutes); any other word as its
-        dictionary translations, from the first of its forms that the notes use, and its katakana spelling.
+        dictionary translations, from the first of its forms that the notes use, and its katakana spelling; a word
+        that asks for money (cost, fee) also as the currencies the notes use (円, ¥).
         """
         units = [terms for unit in japanese_units(word) if (terms := self._known_terms(unit))]
-        if units:
+        if units and not is_money_word(word):
             return list(dict.fromkeys(units))
         found: list[tuple[str, ...]] = []
         for lemma in english_lemmas(word):
@@ -101,7 +102,7 @@ class CrossLingualExpander:
         spelled = self._katakana_terms(katakana(word))
         if spelled and spelled not in found:
             found.append(spelled)
-        return found
+        return list(dict.fromkeys([*found, *units]))
 
     def _known_terms(self, japanese: str) -> tuple[str, ...] | None:
         terms = tuple(index_terms(japanese))

@@ -30,6 +30,9 @@ _IN_UNIT = re.compile(r"\b(?:in|how many)\s+([a-z]+)\s*\??\s*$")
 _MONEY = re.compile(r"\b(cost|costs|price|prices|fee|fees|charge|charges|pay|paid|expensive)\b")
 _PERCENT = re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\bhow much percent\b|\bwhat (fraction|ratio)\b")
 _DATE = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|time)\b|\bsince when\b|\bwhen (was|were|did|is|does|will)\b")
+# "What is the maximum processing time …", "What is the time limit …": a length of time; "What is the maximum …": an amount.
+_TIME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+([\w\-]+\s+){0,3}?(time|duration|period|timeout|time limit)\b")
+_EXTREME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+(maximum|minimum|max|min|default|total|average)\b")
 _YES_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b")
 _DEFINITION = re.compile(r"^\s*what\s+(is|are)\s+(an?\s+)?[\w\-]+(\s+[\w\-]+)?\s*\??\s*$|^\s*(define|describe|explain)\b")
 _NAME = re.compile(r"^\s*(which|who|whom|whose|where)\b|\bwhat\s+(\w+\s+)?(is|are)\s+(the\s+)?(name|called)\b|^\s*what\s+[a-z\-]+\s+(is|are|does|do|did|was|were|can)\b")
@@ -44,8 +47,10 @@ def asked_type(question: str) -> str:
         return "percent"
     if re.search(r"\bhow much\b", text):
         return "money" if _MONEY.search(text) else "amount"
-    if re.search(r"\bhow (long|old)\b", text):
+    if re.search(r"\bhow (long|old)\b", text) or _TIME_ASKED.match(text):
         return "duration"
+    if _EXTREME_ASKED.match(text):
+        return "amount"
     if _DATE.search(text):
         return "date"
     if re.match(r"^\s*why\b", text):
@@ -95,7 +100,7 @@ def asked_unit(question: str, asked: str) -> str | None:
         return MONEY_KEY
     if asked == "percent":
         return "percent"
-    if asked == "duration" and re.search(r"\bhow long\b", text):
+    if asked == "duration" and not re.search(r"\bhow old\b", text):
         return DURATION
     if re.search(r"\bscores?\b", text) and asked == "amount":
         return SCORE_KEY

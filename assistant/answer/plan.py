@@ -10,6 +10,7 @@ from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES,
 
 from assistant.config import GenerationParams
 from assistant.answer.spans import answer_candidates, plain_sentence
+from assistant.answer.words import counted_numbers
 from assistant.generators.base import SpanConstraint
 from assistant.answer.question import Question
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
@@ -51,8 +52,11 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     found = answer_candidates(question, evidence.sentence)[:candidates] or (sentence.rstrip("。"),)
     sources = tuple(f"{ANSWER_OPEN}{c}{ANSWER_CLOSE}" for c in found)
     heading = evidence.heading_path.rsplit(" > ", 1)[-1]
+    # An amount in the asked unit is answered whole (「165問」, 「7年程度」), wherever the model stops inside it.
+    amounts = counted_numbers(question.stated_numbers, evidence.sentence, question.counter) if question.counter else []
+    whole = question.wants_phrase or bool(amounts and found[0] == amounts[0])
     return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
-                          SpanConstraint(sources), found, ANSWER_OPEN, whole=question.wants_phrase)
+                          SpanConstraint(sources), found, ANSWER_OPEN, whole=whole)
 
 
 def free_plan(question: Question, passages: Sequence[str], params: GenerationParams) -> GenerationPlan:
@@ -122,7 +126,7 @@ class SpanFinisher:
         if source is None:
             return self.candidates[0] if self.candidates and not self.emitted else self.emitted
         start = 0 if anchored else source.index(body)
-        if self.whole and anchored:
+        if self.whole and (anchored or start == 0):
             return source  # a whole-clause answer: where the model stopped early does not matter
         bounds = word_boundaries(source)
         start = max(b for b in bounds if b <= start)

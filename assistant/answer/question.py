@@ -74,7 +74,8 @@ class Question:
     folded: str  # the text folded char by char (corpus.text.folded), for substring look-ups
     breaks: frozenset[int]  # where whitespace was dropped from `folded`
     asked: str | None = None  # what an English question asks for (assistant.answer.english.ASKED_TYPES)
-    translations: tuple[str, ...] = ()  # the notes' words for an English question's words (試験 for exam)
+    translations: tuple[str, ...] | None = None  # the notes' words for an English question's words (試験 for exam);
+    # None when they were not looked up (no index at hand)
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
@@ -86,10 +87,11 @@ class Question:
         """English questions: the asked type, and the notes' words for the question's words, which then count as the
         question's own (in sentence choice, and in the span choice that leaves them out of the answer)."""
         asked = asked_type(self.text)
-        translations = notes_words(self.text, expander, self.counter) if expander is not None else ()
-        folded_text, _, breaks = folded(" ".join((self.text, *translations)))
-        return replace(self, asked=asked, wants_number=self.wants_number or asked in NUMBER_TYPES,
-                       content_words=tuple(dict.fromkeys((*self.content_words, *translations))),
+        translations = notes_words(self.text, expander, self.counter) if expander is not None else None
+        folded_text, _, breaks = folded(" ".join((self.text, *(translations or ()))))
+        # The asked type decides (a "when" clause inside a which-question asks for no date).
+        return replace(self, asked=asked, wants_number=asked in NUMBER_TYPES,
+                       content_words=tuple(dict.fromkeys((*self.content_words, *(translations or ())))),
                        translations=translations, folded=folded_text, breaks=breaks)
 
     @classmethod

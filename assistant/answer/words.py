@@ -40,8 +40,9 @@ def _counted(counter: str, whole: bool = True) -> re.Pattern:
     `whole`: an amount with its qualifiers (最大60分, 7年程度), never the upper end of a range (the 1000点 of 100~1000点)."""
     forms = _unit_forms(counter)
     after = (r"(?<![\d.,~〜\-])(?:約|最大|最小)?(\d[\d.,]*)" if whole else r"(\d)") + r"\s*(?:" + _units(counter) + ")"
+    after += r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?" if whole else ""
     if not any(f.isascii() and f.isalpha() for f in forms):
-        return re.compile(after + (r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?" if whole else ""))
+        return re.compile(after)
     english = rf"\b(\d[\d.,]*|(?:{_NUMBER_WORDS}))(?:[\s\-]+[a-z\-]+){{0,2}}?\s+(?:{_units(counter)})\b"
     prefix = [re.escape(f) for f in forms if f in PREFIX_UNITS]
     before = [rf"(?:{'|'.join(prefix)})\s*\d[\d.,]*"] if prefix else []

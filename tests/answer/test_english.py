@@ -79,4 +79,47 @@ def test_the_notes_words_for_an_english_question_count_as_its_own():
 
 def test_japanese_questions_have_no_english_analysis():
     question = Question.analyse("合格ラインは何点？")
-    assert question.asked is None and question.translations == () and question.counter == "点"
+    assert question.asked is None and question.translations is None and question.counter == "点"
+
+
+@pytest.mark.parametrize("question, asked, unit", [
+    ("What is the maximum processing time of real-time inference?", "duration", "duration"),
+    ("What is the time limit of the exam?", "duration", "duration"),
+    ("What is the maximum memory size?", "amount", None),
+])
+def test_what_is_the_time_or_the_maximum(question, asked, unit):
+    assert asked_type(question) == asked and asked_unit(question, asked) == unit
+
+
+def test_a_when_clause_does_not_make_a_which_question_ask_for_a_number():
+    question = Question.analyse("Which inference option is recommended when requests need to be queued?")
+    assert question.asked == "name" and not question.wants_number
+
+
+def test_amounts_keep_their_japanese_qualifiers_for_english_units():
+    assert counted_numbers(frozenset(), "開発/運用の業務を7年程度、現在も継続中。", "year") == ["7年程度"]
+    assert counted_numbers(frozenset(), "MLSは2年前なので", "year") == ["2年前"]
+
+
+def test_english_question_on_a_topic_the_notes_never_mention_abstains():
+    from corpus.chunking import Chunk
+    from assistant.answer.abstention import unknown_english_topic
+    from assistant.answer.words import NotesVocabulary
+
+    notes = [Chunk("c1", "n.md", "試験", "| 合格ライン | 720点 |"), Chunk("c2", "n.md", "SageMaker", "SageMakerの学習")]
+    vocabulary = NotesVocabulary.build(notes)
+    expander = CrossLingualExpander({t for c in notes for t in index_terms(c.text)})
+    assert unknown_english_topic(Question.analyse("What is the capital of France?", expander), vocabulary) == "capital, france"
+    assert unknown_english_topic(Question.analyse("What is the passing score?", expander), vocabulary) is None
+    assert unknown_english_topic(Question.analyse("What does SageMaker train?", expander), vocabulary) is None
+    # Without an index the translations were never looked up: no verdict.
+    assert unknown_english_topic(Question.analyse("What is the capital of France?"), vocabulary) is None
+
+
+def test_an_asked_amount_is_answered_whole_where_the_model_stops_inside_it():
+    from assistant.answer.plan import SpanFinisher
+
+    for raw in ("165", "「165"):
+        finisher = SpanFinisher(["165問"], whole=True)
+        shown = finisher.feed(raw) + finisher.finish()
+        assert shown == "165問", raw

@@ -73,3 +73,9 @@ def test_a_group_scores_its_best_alternative_and_terms_are_averaged():
     assert {row for row, _ in both} == {0, 1} and dict(both)[1] == dict(one)[1]
     assert bm25.search_groups([[("u", "v")]], 3)[0][1] == bm25.search("u v", 3)[0][1] / 2
     assert bm25.search_groups([[("zzz",)]], 3) == []
+
+
+def test_a_money_word_keeps_its_translations_beside_the_currencies():
+    expander = CrossLingualExpander({t for text in [*NOTES, "※料金は毎年4月に見直されます。"] for t in index_terms(text)})
+    found = expander.translations("fees")
+    assert ("料金",) in found and ("¥",) in found
