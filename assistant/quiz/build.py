@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.chunking import Chunk, units
-from corpus.text import comparable, evidence_form, tag
+from corpus.text import comparable, evidence_form, inline_plain, tag
 from index.storage import StoredIndex
 
 from assistant.quiz.domains import guess_domain
 from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock, Table, TermDef, chunk_facts,
-                                  clean_term, clean_text, heading_term, is_term, number_of, ordinal_of)
+                                  NOTES_HEADING, clean_term, clean_text, heading_term, is_log_heading, is_log_section, is_narration, is_term, number_of,
+                                  ordinal_of)
 from assistant.quiz.gates import GATES, NotesText, first_failure
 from assistant.quiz.glossary import Glossary
 from assistant.quiz.items import BLANK, Item, ItemType, Source, item_id, write_bank
@@ -59,6 +60,10 @@ class BuildSummary:
                 "dropped": dict(self.dropped), "seconds": round(self.seconds, 2)}
 
 
+def _parent(heading_path: str) -> str:
+    return " > ".join(heading_path.split(" > ")[:-1])
+
+
 def _heading_parts(chunk: Chunk) -> list[str]:
     return [heading_term(h) for h in chunk.heading_path.split(" > ")] if chunk.heading_path else []
 
@@ -70,6 +75,8 @@ def context_label(chunk: Chunk, avoid: list[str] | tuple[str, ...] = (), skip_la
         parts = parts[:-1]
     forms = [comparable(a) for a in avoid if comparable(a)]
     for heading in reversed(parts):
+        if NOTES_HEADING.search(heading) or is_log_heading(heading):  # 「勉強になったことメモ」 tells no topic
+            continue
         h = comparable(heading)
         if h and not any(f in h or h in f for f in forms):
             return heading
@@ -80,6 +87,26 @@ def _tagged(stem: str, label: str) -> str:
     return f"【{label}】{stem}" if label else stem
 
 
+def _shown(cell: str) -> str:
+    """A table cell as a name in a stem, its <br> gloss kept: 「RWK (Real World Knowledge)」."""
+    return re.sub(r"\s+", " ", clean_text(cell)).strip(" ・")
+
+
+# Column labels that only say "its description": the stem then asks 「X」とは何か。
+_DESCRIPTION_LABELS = {"概要", "説明", "意味", "定義", "description", "meaning"}
+
+
+def _what_is(term: str, label: str = "説明") -> str:
+    """A term → description stem that names the term and nothing else: the term alone tells the topic (no tag), and
+    the question reads as one (「X」とは何か。), which is also how the assistant finds the description."""
+    label = label.strip()
+    if label.lower() in _DESCRIPTION_LABELS:
+        return f"「{term}」とは何か。"
+    if not label or label == "内容":  # a table of facts with no column name: 「試験時間」として正しいものはどれか。
+        return f"「{term}」として正しいものはどれか。"
+    return f"「{term}」の{label}として正しいものはどれか。"
+
+
 # Polite endings mark a diary line of the notes (「…しました。」), not a statement of fact to be tested.
 _NARRATIVE = re.compile(r"(ます|ました|ません|です|でした|でしょう|ください)[。!！?？]?$|思います|思いました")
 # A line that ends on a particle continues in the list below it (「SageMakerによる学習は」).
@@ -88,8 +115,19 @@ _OPEN_END = re.compile(r"[はをにがとでのもへや]$")
 MAX_KEY_USES = 2
 
 
+_POLITE_PAST = re.compile(r"(ました|でした|ましょう)[。!！]?$|思います|思いました")
+
+
+def is_diary(sentence: str) -> bool:
+    """The author's own story: past narration, a plan or a wish (「…しました」「…覚え直しておく」「…したい」)."""
+    s = sentence.strip()
+    return bool(_POLITE_PAST.search(s)) or is_narration(s)
+
+
 def is_statement(sentence: str) -> bool:
-    return not _NARRATIVE.search(sentence.strip()) and not _OPEN_END.search(sentence.strip())
+    """Not a diary line (polite or plain narration, a plan, a wish) and not a line that continues below."""
+    s = sentence.strip()
+    return not _NARRATIVE.search(s) and not is_narration(s) and not _OPEN_END.search(s)
 
 
 def _ends_with_noun(sentence: str) -> bool:
@@ -107,6 +145,11 @@ class Builder:
         except Exception:  # an index whose store cannot give its vectors back still gets distractors, unranked
             vectors = None
         self.glossary = Glossary(self.facts, vectors)
+        firsts = {}
+        for f in self.facts:
+            firsts.setdefault((f.chunk.source, f.chunk.heading_path), f)
+        self.definitions = [f.definition for f in firsts.values() if f.definition and not is_log_section(f.chunk.heading_path)
+                            and _ends_with_noun(f.definition.sentence) and is_statement(f.definition.sentence)]
         self.descriptions = self._description_pool()
         self.key_uses: Counter = Counter()
 
@@ -118,6 +161,10 @@ class Builder:
     def _description_pool(self) -> list[tuple[str, int]]:
         pool = []
         for row, f in enumerate(self.facts):
+            if is_log_section(f.chunk.heading_path):
+                continue
+            if f.definition in self.definitions:
+                pool.append((f.definition.sentence, row))
             for table in f.tables:
                 if len(table.header) >= 2:
                     pool.extend((clean_text(cells[1]), row) for cells in table.rows if "<br>" not in cells[1])
@@ -143,7 +190,12 @@ class Builder:
     def make(self, kind: ItemType, chunk: Chunk, stem: str, options: list[str], answer: list[int], evidence: str,
              prompts: list[str] | None = None, clue: str = "", siblings: tuple[str, ...] = (),
              answer_text: list[str] | None = None) -> Item:
-        texts = tuple(answer_text) if answer_text is not None else tuple(options[i] for i in answer)
+        # What the learner reads carries no inline Markdown (**read**(2), \\-x, `code`): stem, options, prompts, keys
+        # and evidence all in inline_plain form, which the evidence gate finds in the notes read the same way.
+        stem, evidence = inline_plain(stem), inline_plain(evidence)
+        options = [inline_plain(o) for o in options]
+        prompts = [inline_plain(p) for p in prompts] if prompts else None
+        texts = tuple(inline_plain(t) for t in answer_text) if answer_text is not None else tuple(options[i] for i in answer)
         return Item(
             id=item_id(kind, chunk.id, stem, texts + tuple(prompts or ())),
             type=kind,
@@ -223,11 +275,15 @@ class Builder:
         label0 = table.header[0] or "項目"
         label1 = table.header[1] or "内容"
         list_cells = any("<br>・" in cells[1] or cells[1].startswith("・") for cells in table.rows)
-        evidence_all = "\n".join(table.lines)
+        # The rows hold every key; the header line is left out because a table cut across chunks gets a header
+        # line the notes do not have there (an empty or repeated one), and the evidence must be found in the notes.
+        evidence_all = "\n".join(table.raw_rows)
         if list_cells:
             yield from self._cell_lists(table)
             return
         pairs = [(clean_term(c[0]), clean_text(c[1])) for c in table.rows]
+        # The whole first cell names the row in a stem: 「RWK (Real World Knowledge)」, not only 「RWK」.
+        shown = {clean_term(c[0]): _shown(c[0]) for c in table.rows}
         pairs = [(p, r) for p, r in pairs if p and r and "<br>" not in r]
         if len(pairs) != len(table.rows):
             return
@@ -251,9 +307,7 @@ class Builder:
             rng.shuffle(other_descs)
             distractors = other_descs[:3]
             distractors += self.other_descriptions(desc, chunk, 3 - len(distractors), rng, exclude=other_descs)
-            tag_ = context_label(chunk, [desc])
-            yield self.choice(chunk, _tagged(f"「{term}」の{label1}として正しいものはどれか。", tag_), desc, distractors,
-                              raw, rng, clue="")
+            yield self.choice(chunk, _what_is(shown.get(term, term), table.header[1]), desc, distractors, raw, rng, clue="")
         if 3 <= len(pairs) <= 8:
             yield self.multiple(chunk, lambda k: _tagged(f"次のうち、{label0}として挙げられているものを{k}つ選べ。", ctx),
                                 terms, evidence_all, clue=f"{ctx} {label0}", group=None)
@@ -287,6 +341,8 @@ class Builder:
         ctx = context_label(chunk, items)
         evidence = "\n".join(block.lines)
         frame = f"{block.lead}{GAP}{block.tail}" if (block.lead or block.tail) else ""
+        if frame and is_diary(frame.replace(GAP, "")):
+            return
         if block.ordered:
             stem = f"{frame}\n{GAP}に入る項目を正しい順に並べよ。" if frame else "次の項目を正しい順に並べよ。"
             yield self.ordering(chunk, _tagged(stem, ctx), items, evidence)
@@ -299,6 +355,8 @@ class Builder:
 
     def from_enumeration(self, enum: Enumeration) -> Iterator[Item | None]:
         chunk = enum.chunk
+        if is_diary(enum.sentence):
+            return
         items = list(enum.items)
         ctx = context_label(chunk, items)
         frame = f"{enum.sentence[: enum.start]}{GAP}{enum.sentence[enum.end :]}"
@@ -327,27 +385,29 @@ class Builder:
                               distractors, pair.line, rng, clue=pair.definition)
             defs = [p.definition for p in pairs if p is not pair]
             distractors = defs[:3] + self.other_descriptions(pair.definition, chunk, max(0, 3 - len(defs)), rng, exclude=defs)
-            yield self.choice(chunk, _tagged(f"「{pair.term}」の説明として正しいものはどれか。", tag_), pair.definition,
-                              distractors, pair.line, rng)
+            yield self.choice(chunk, _what_is(pair.term), pair.definition, distractors, pair.line, rng)
 
     def from_definition(self, d: Definition) -> Iterator[Item | None]:
+        """「X」とは何か。 with the section's defining first sentence as the key.
+
+        Asked this way round only: the other way (the definition → its heading) has a key that no sentence of the
+        notes holds, and the round trip showed the assistant cannot answer it (it copies part of the definition).
+        Distractors are the defining sentences of the sibling sections (the same heading parent)."""
         if not _ends_with_noun(d.sentence) or not is_statement(d.sentence) or re.search("[ぁ-ゖ]", d.term):
             return
         if comparable(d.term) in self.glossary.structural:
             return
         chunk = d.chunk
         rng = self.rng("definition", chunk.id)
-        parent = " > ".join(chunk.heading_path.split(" > ")[:-1])
-        siblings = [t.text for t in self.glossary.terms if t.group == "heading:" + parent and t.text != d.term
-                    and t.kind == self.glossary.by_form.get(comparable(d.term), t).kind
-                    and evidence_form(t.text) not in evidence_form(chunk.text)]
-        rng.shuffle(siblings)
+        parent = _parent(chunk.heading_path)
+        siblings = [o.sentence for o in self.definitions if o is not d and _parent(o.chunk.heading_path) == parent
+                    and comparable(o.term) not in comparable(o.sentence)]
+        # nearest in length first, so that the odd one out does not give the key away
+        siblings.sort(key=lambda o: abs(math.log(len(o) / len(d.sentence))) + rng.random() * 0.3)
         distractors = siblings[:3]
-        distractors += self.glossary.distractors([d.term], chunk.id, 3 - len(distractors), rng, exclude=tuple(distractors))
-        ctx = context_label(chunk, [d.term], skip_last=True)
+        distractors += self.other_descriptions(d.sentence, chunk, 3 - len(distractors), rng, exclude=distractors)
         evidence = f"{d.heading_line}\n{d.sentence}"
-        yield self.choice(chunk, _tagged(f"次の説明に当てはまるものはどれか。\n「{d.sentence}」", ctx), d.term, distractors,
-                          evidence, rng, clue=d.sentence)
+        yield self.choice(chunk, _what_is(d.term), d.sentence, distractors, evidence, rng)
 
     def from_sentences(self, f: ChunkFacts) -> Iterator[Item | None]:
         chunk = f.chunk
@@ -381,7 +441,10 @@ class Builder:
                 break
 
     def candidates(self) -> Iterator[Item]:
+        opened: set[tuple[str, str]] = set()
         for f in self.facts:
+            if is_log_section(f.chunk.heading_path):  # the author's study log, plans, impressions: not the subject
+                continue
             produced: list[Item | None] = []
             for table in f.tables:
                 produced.extend(self.from_table(table))
@@ -394,8 +457,11 @@ class Builder:
                 produced.extend(self.from_term_defs(pairs))
             for enum in f.enumerations:
                 produced.extend(self.from_enumeration(enum))
-            if f.definition:
+            # Only the chunk that opens its section starts with the section's defining sentence.
+            section = (f.chunk.source, f.chunk.heading_path)
+            if f.definition and section not in opened:
                 produced.extend(self.from_definition(f.definition))
+            opened.add(section)
             produced.extend(self.from_sentences(f))
             yield from (item for item in produced if item is not None)
 

@@ -233,6 +233,9 @@ def _definition(chunk: Chunk, lines: list[str], blocks) -> Definition | None:
     sentence = split_sentences(first_line)[0].strip()
     if len(sentence) < 10 or comparable(term) in comparable(sentence):
         return None
+    # 「The following calls …:」 introduces what comes next, 「(The latter …)」 continues the last: neither defines.
+    if re.search(r"[:：]$", sentence) or not re.match(r"\w", inline_plain(sentence)):
+        return None
     return Definition(chunk, term, sentence, chunk.heading_path.split(" > ")[-1])
 
 
@@ -281,3 +284,31 @@ def ordinal_of(cell: str) -> tuple[int, str] | None:
 def number_of(cell: str) -> tuple[float, str] | None:
     match = _NUMBER_UNIT.match(nfkc(clean_text(cell)))
     return (float(match.group(1)), match.group(2)) if match else None
+
+
+# --- the author's own story: study log, plans, impressions ------------------------------------------------------------
+
+# Headings of the parts of a write-up that tell the author's story rather than the subject: how they studied, what they
+# used, how the exam went, what they felt. (Heading paths start below a document's title, so a title such as
+# 「…受験時の記録」 is not judged.) Words that announce the notes themselves win: 「勉強になったことメモ」 holds the subject.
+LOG_HEADING = re.compile(r"勉強|受験|試験準備|感想|所感|振り返り|反省|日記|使ったもの|使った教材|参考にした|前の状態|開始前"
+                         r"|この記事|学習時間|学習記録|学習計画|スケジュール")
+NOTES_HEADING = re.compile(r"メモ|ノート|まとめ|用語|勉強になった|学んだ")
+# First-person plans, wishes and past narration in plain form (「…覚え直しておく」「…したい」「…予定」「…読み返した」);
+# the polite forms (「…しました」) are caught by the builder's own check.
+NARRATION = re.compile(r"(した|だった|かった|しまった|たい|たいと思う|ようと思う|と思う|予定|つもり|ておく|でおく|てみた|てみる)"
+                       r"[。.!！]?$")
+
+
+def is_log_heading(heading: str) -> bool:
+    return bool(LOG_HEADING.search(heading)) and not NOTES_HEADING.search(heading)
+
+
+def is_log_section(heading_path: str) -> bool:
+    """True for a chunk under a heading of the author's study log, plans or impressions (see LOG_HEADING)."""
+    parts = heading_path.split(" > ") if heading_path else []
+    return any(is_log_heading(heading_term(h)) for h in parts)
+
+
+def is_narration(sentence: str) -> bool:
+    return bool(NARRATION.search(sentence.strip()))

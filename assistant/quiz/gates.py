@@ -6,7 +6,9 @@ import functools
 import re
 from collections.abc import Iterable
 
-from corpus.text import comparable, evidence_form, inline_plain, word_tokens
+from corpus.text import comparable, evidence_form, inline_plain, tag, word_tokens
+
+from assistant.quiz.glossary import near_variant
 
 from assistant.quiz.items import BLANK, Item, ItemType
 
@@ -15,7 +17,10 @@ GATES = (
     "key_in_evidence",
     "evidence_in_notes",
     "key_in_stem",
+    "key_variant_in_stem",
+    "fragment_stem",
     "repeated_option",
+    "near_variant_option",
     "all_of_the_above",
     "option_lengths",
     "distractor_stated_right",
@@ -114,6 +119,64 @@ def _key_in_stem(item: Item) -> bool:
     return not any(comparable(t) in stem for t in item.answer_text)
 
 
+_GLOSS = re.compile(r"[(（][^)）]*[)）]")
+# A stem line around a blank needs this many characters of its own, or it does not say what it asks.
+MIN_BLANK_CONTEXT = 10
+
+
+def _key_variant_in_stem(item: Item) -> bool:
+    """True when the stem holds a spelling of a key: the key without its bracketed gloss (「Pruning」 for
+    「Pruning(枝刈り)」), or a word within NEAR_VARIANT edits of it (「TensorBoard」 for 「TensorBoad」)."""
+    if item.type in (ItemType.ORDERING, ItemType.MATCHING):
+        return False
+    stem = comparable(item.stem)
+    for key in item.answer_text:
+        form, bare = comparable(key), comparable(_GLOSS.sub("", key))
+        if len(bare) >= 2 and bare != form and bare in stem:
+            return True
+        if len(form) > 40:
+            continue
+        for size in (len(form) - 1, len(form), len(form) + 1):
+            for start in range(0, max(0, len(stem) - size) + 1):
+                window = stem[start : start + size]
+                if window[:1] == form[:1] and near_variant(window, key):
+                    return True
+    return False
+
+
+def _content_of_blank_line(item: Item) -> str:
+    line = _blank_line(item.stem)
+    return line.replace(BLANK, item.answer_text[0] if item.answer_text else "")
+
+
+def is_fragment(sentence: str) -> bool:
+    """A clause cut off before its predicate: it ends on a particle, a conjunction, a verb's continuative form
+    (「…し」「…すい」), or a noun that introduces a clause (「…場合」「…とき」「…ため」)."""
+    words = [w for w in tag(sentence.strip().rstrip("。.")) if w.feature.pos1 not in ("補助記号", "空白")]
+    if not words:
+        return True
+    last = words[-1].feature
+    if last.pos1 in ("助詞", "接続詞", "接頭辞", "連体詞"):
+        return True
+    if last.pos1 == "名詞" and last.pos3 == "副詞可能":
+        return True
+    return last.pos1 in ("動詞", "形容詞", "助動詞") and str(last.cForm).startswith(("連用形", "未然形"))
+
+
+def _fragment_stem(item: Item) -> bool:
+    if BLANK not in item.stem:
+        return False
+    line = _blank_line(item.stem)
+    own = comparable(line.replace(BLANK, ""))
+    return len(own) < MIN_BLANK_CONTEXT or is_fragment(_content_of_blank_line(item))
+
+
+def _near_variant_option(item: Item) -> bool:
+    """A distractor that is a spelling of a key (edit distance ≤ 30 % of the longer word)."""
+    keys = list(item.answer_text)
+    return any(near_variant(o, k) for o in item.options if o not in keys for k in keys)
+
+
 def _repeated_option(item: Item) -> bool:
     for values in (item.options, item.prompts):
         forms = [comparable(v) for v in values]
@@ -155,8 +218,14 @@ def first_failure(item: Item, notes: NotesText, seen_stems: set[str]) -> str | N
         return "evidence_in_notes"
     if not _key_in_stem(item):
         return "key_in_stem"
+    if _key_variant_in_stem(item):
+        return "key_variant_in_stem"
+    if _fragment_stem(item):
+        return "fragment_stem"
     if _repeated_option(item):
         return "repeated_option"
+    if item.type in (ItemType.SINGLE, ItemType.MULTIPLE) and _near_variant_option(item):
+        return "near_variant_option"
     if any(_CATCH_ALL.search(o) for o in item.options):
         return "all_of_the_above"
     if not _lengths_comparable(item):

@@ -11,11 +11,12 @@ import numpy as np
 
 from corpus.text import KATAKANA, comparable, evidence_form
 
-from assistant.quiz.facts import ChunkFacts, clean_term, heading_term, is_term
+from assistant.quiz.facts import ChunkFacts, clean_term, heading_term, is_log_section, is_term
 
 # Numbers, amounts and phrases with kana endings are values or headings, not names of things.
 _NOT_A_NAME = re.compile(r"^[\d¥$€£+\-.]|[ぁ-ゖ]")
 _LATIN = re.compile(r"^[A-Za-z0-9 .\-_/()&+:]+$")
+_ONLY_GLOSS = re.compile(r"^[(（].*[)）]$")  # 「(Temperature)」: the gloss of a cell, not a name of its own
 _KATAKANA = re.compile(f"^[{KATAKANA}・ー\\s()（）]+$")
 
 
@@ -34,6 +35,47 @@ class Term:
     group: str  # terms of one list, table column or heading level share a group
     chunk_row: int
     kind: str
+    section: str = ""  # the heading path of the chunk the term comes from
+
+
+def parent_path(heading_path: str) -> str:
+    return " > ".join(heading_path.split(" > ")[:-1]) if heading_path else ""
+
+
+def in_family(section: str, family: str) -> bool:
+    """True when `section` lies under the heading path `family` (every section lies under the empty path)."""
+    return not family or section == family or section.startswith(family + " > ")
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+# Two names this close are spellings of one word, which a learner cannot tell apart as answers: Latin names of at
+# least MIN_VARIANT_LETTERS letters within NEAR_VARIANT edits per letter (at least one) and with the same digits
+# (TensorBoard / TensorBoad, but not L1 / L2 or Top-K / Top-P), and katakana names equal but for ー and ・
+# (サーバレス / サーバーレス). Descriptions and mixed phrases that differ in a word (テキスト生成 / テキスト要約) differ in meaning.
+NEAR_VARIANT = 0.15
+MIN_VARIANT_LETTERS = 6
+_DIGITS = re.compile(r"\d+")
+
+
+def near_variant(a: str, b: str) -> bool:
+    fa, fb = comparable(a), comparable(b)
+    if not fa or not fb or fa == fb:
+        return bool(fa) and fa == fb
+    kinds = {term_kind(a), term_kind(b)}
+    if kinds == {"katakana"}:
+        return re.sub("[ー・]", "", fa) == re.sub("[ー・]", "", fb)
+    if kinds != {"latin"} or min(len(fa), len(fb)) < MIN_VARIANT_LETTERS or _DIGITS.findall(fa) != _DIGITS.findall(fb):
+        return False
+    return edit_distance(fa, fb) <= max(1, int(NEAR_VARIANT * max(len(fa), len(fb))))
 
 
 class Glossary:
@@ -52,11 +94,14 @@ class Glossary:
         def add(text: str, group: str, row: int, max_chars: int = 24) -> None:
             text = text.strip()
             key = comparable(text)
-            if not key or key in seen or not is_term(text, max_chars) or len(key) < 2 or _NOT_A_NAME.search(text):
+            if not key or key in seen or not is_term(text, max_chars) or len(key) < 2 or _NOT_A_NAME.search(text) \
+                    or _ONLY_GLOSS.match(text):
                 return
-            seen[key] = Term(text, group, row, term_kind(text))
+            seen[key] = Term(text, group, row, term_kind(text), facts[row].chunk.heading_path)
 
         for row, f in enumerate(facts):
+            if is_log_section(f.chunk.heading_path):  # the author's materials and plans are not things to choose from
+                continue
             path = f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []
             if path and comparable(heading_term(path[-1])) not in self.structural:
                 add(heading_term(path[-1]), "heading:" + " > ".join(path[:-1]), row)
@@ -85,6 +130,7 @@ class Glossary:
         else:
             self.similarity = np.eye(len(facts))
         self.chunk_forms = [evidence_form(f.chunk.text) for f in facts]
+        self.sections = [f.chunk.heading_path for f in facts]
 
     def terms_in(self, sentence: str) -> list[Term]:
         """Glossary terms that occur in the sentence, longest first, skipping those inside a longer one found."""
@@ -98,12 +144,15 @@ class Glossary:
 
     def distractors(self, keys: list[str], chunk_id: str, count: int, rng: random.Random,
                     exclude: tuple[str, ...] = (), group: str | None = None) -> list[str]:
-        """`count` terms of the keys' kind from other parts of the notes, nearest chunks first.
+        """`count` terms of the keys' kind from the same part of the notes, nearest chunks first.
 
-        Terms of the keys' own group, terms written in the keys' chunk and terms overlapping a key are never offered:
-        the notes might state them as right too.
+        Only terms under the key chunk's parent heading are offered (the sibling sections: the same kind of thing,
+        so that no option is ruled out by its topic alone). Terms of the keys' own group, terms written in the keys'
+        chunk, terms overlapping a key and near-spellings of a key are never offered: the notes might state them as
+        right too, or they read as the key itself.
         """
         row = self.row_of.get(chunk_id, 0)
+        family = parent_path(self.sections[row]) if row < len(self.sections) else ""
         key_forms = [comparable(k) for k in keys]
         banned = set(key_forms) | {comparable(e) for e in exclude}
         kinds = {term_kind(k) for k in keys}
@@ -113,6 +162,8 @@ class Glossary:
         for term in self.terms:
             form = comparable(term.text)
             if form in banned or (group and term.group == group) or term.chunk_row == row:
+                continue
+            if not in_family(term.section, family) or any(near_variant(term.text, k) for k in keys):
                 continue
             if any(form in k or k in form for k in key_forms) or evidence_form(term.text) in chunk_form:
                 continue

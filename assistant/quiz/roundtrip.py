@@ -44,6 +44,8 @@ def question_for(item: Item) -> str:
     elif len(lines) > 1:  # 次の説明に当てはまる手法はどれか。「…」
         ask = re.sub(r"^次の説明に当てはまる", "", lines[0]).replace("はどれか。", "")
         question = f"{lines[1]}に当てはまる{ask}は何か？"
+    elif lines[0].endswith("か。") and "どれか" not in lines[0]:  # 「X」とは何か。 is a question already
+        question = lines[0][:-1] + "？"
     else:
         question = lines[0].replace("として正しいものはどれか。", "は何か？").replace("はどれか。", "は何か？")
     return f"{topic}: {question}" if topic and comparable(topic) not in comparable(question) else question
