@@ -130,3 +130,132 @@ def test_read_bank_names_a_bad_line(tmp_path):
     path.write_text('{"id": 1}\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 1"):
         read_bank(path)
+
+
+# --- the gates and filters added for the read-through's flaws: each rejects a bad item and keeps a good one ----------
+
+def test_the_authors_study_log_and_plans_are_not_facts():
+    from assistant.quiz.build import is_statement
+    from assistant.quiz.facts import is_log_section
+
+    assert is_log_section("勉強に使ったもの > 2. AWS公式練習問題")
+    assert is_log_section("受験後") and is_log_section("勉強(試験準備)の流れ > 1. 試験ガイドを読む")
+    assert not is_log_section("勉強になったことメモ > Amazon SageMaker > Amazon SageMaker Canvas")  # the notes
+    assert not is_log_section("試験の概要 > 出題範囲") and not is_log_section("第 1 分野: データ準備")
+    assert not is_statement("ただ、Recall、Precision、Accuracy、F-measureあたりは違いを覚え直しておく。")
+    assert not is_statement("過去の学習時の記録を読み返した。") and not is_statement("来年も受験したい。")
+    assert is_statement("エポックが多すぎると過学習につながる。")
+
+
+def test_log_sections_give_no_items_and_no_distractors(tmp_path):
+    from index.builder import build_index
+    from assistant.quiz.build import build_items
+    from index.storage import read_index
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "n.md").write_text(
+        "# 記録\n\n## 勉強に使ったもの\n\n| 教材 | 内容 |\n|---|---|\n| 問題集A | 有料の問題集で165問ある。 |\n"
+        "| 練習問題B | 無料で提供されている20問の練習問題。 |\n| 動画C | 英語の動画で日本語字幕がある教材。 |\n\n"
+        "## 勉強になったことメモ\n\n| 手法 | 概要 |\n|---|---|\n| グリッド検索 | すべての組み合わせを検証する。 |\n"
+        "| ランダム検索 | ランダムに選択された組み合わせを検証する。 |\n| ベイズ最適化 | 前回の結果を下に次の値を決めていく。 |\n",
+        encoding="utf-8")
+    build_index(notes, tmp_path / "idx", embedder_name="fake-hash", progress=False)
+    items = build_items(read_index(tmp_path / "idx"))
+    shown = " ".join(i.stem + " ".join(i.options) + " ".join(i.prompts) for i in items)
+    assert items and "問題集A" not in shown and "練習問題B" not in shown
+
+
+def test_distractors_come_from_the_keys_heading_family(quiz_index):
+    from index.storage import read_index
+    from assistant.quiz.build import Builder
+    import random
+
+    builder = Builder(read_index(quiz_index), 0)
+    glossary = builder.glossary
+    chunk = next(f.chunk for f in builder.facts if f.chunk.heading_path.endswith("Experiments"))
+    chosen = glossary.distractors(["Experiments"], chunk.id, 5, random.Random(0))
+    family = " > ".join(chunk.heading_path.split(" > ")[:-1])
+    sections = {t.text: t.section for t in glossary.terms}
+    assert chosen and all(sections[c].startswith(family) for c in chosen)  # サービス's sections only
+    assert "S3" not in chosen and "グリッド検索" not in chosen
+
+
+def test_near_variants():
+    from assistant.quiz.glossary import near_variant
+
+    assert near_variant("TensorBoard", "TensorBoad") and near_variant("サーバーレス", "サーバレス")
+    assert not near_variant("Top-K", "Top-P") and not near_variant("L1正則化", "L2正則化")
+    assert not near_variant("テキスト生成タスクの精度評価", "テキスト要約タスクの精度評価")
+
+
+def _cloze(items):
+    return next(i for i in items if i.type is ItemType.CLOZE)
+
+
+def test_a_distractor_that_spells_the_key_is_rejected(quiz_bank, gate_notes):
+    _, items, _ = quiz_bank
+    single = next(i for i in items if i.type is ItemType.SINGLE and i.answer_text[0] == "Hyperband")
+    assert first_failure(single, gate_notes, set()) is None
+    first_distractor = min(j for j in range(4) if j not in single.answer)
+    options = tuple("Hyperbands" if n == first_distractor else o for n, o in enumerate(single.options))
+    assert first_failure(replace(single, options=options), gate_notes, set()) == "near_variant_option"
+
+
+def test_a_stem_that_spells_the_key_is_rejected(quiz_bank, gate_notes):
+    _, items, _ = quiz_bank
+    cloze = _cloze(items)
+    good = replace(cloze, stem="空欄に入る語句を答えよ。\nSageMaker AIには____統合機能がある。", answer_text=("TensorBoard",),
+                   evidence="SageMaker AIにはTensorBoard統合機能がある。")
+    variant = replace(good, stem="空欄に入る語句を答えよ。\nSageMaker AIには「TensorBoad」という____統合機能がある。")
+    glossed = replace(good, stem="空欄に入る語句を答えよ。\nPruningとも呼ばれる____は推論を速くする手法である。",
+                      answer_text=("Pruning(枝刈り)",), evidence="Pruning(枝刈り)は推論を速くする手法である。")
+    assert first_failure(good, NotesText([good.evidence], []), set()) is None
+    assert first_failure(variant, NotesText([good.evidence], []), set()) == "key_variant_in_stem"
+    assert first_failure(glossed, NotesText([glossed.evidence], []), set()) == "key_variant_in_stem"
+
+
+def test_a_fragment_stem_is_rejected(quiz_bank, gate_notes):
+    _, items, _ = quiz_bank
+    cloze = _cloze(items)
+    good = replace(cloze, stem="空欄に入る語句を答えよ。\n____ではファイルをダウンロードせずに、データを直接ストリーミング処理する。",
+                   answer_text=("パイプモード",), evidence="パイプモードではファイルをダウンロードせずに、データを直接ストリーミング処理する。")
+    assert first_failure(good, gate_notes, set()) is None
+    notes = NotesText(["また、S3をストレージとする場合", "S3にはデータを置く"], [])
+    fragment = replace(cloze, stem="空欄に入る語句を答えよ。\nまた、____をストレージとする場合", answer_text=("S3",),
+                       evidence="また、S3をストレージとする場合")
+    short = replace(cloze, stem="空欄に入る語句を答えよ。\n____にはデータを置く", answer_text=("S3",), evidence="S3にはデータを置く")
+    assert first_failure(fragment, notes, set()) == "fragment_stem"
+    assert first_failure(short, notes, set()) == "fragment_stem"
+
+
+def test_shown_text_has_no_inline_markdown_and_its_evidence_is_found(tmp_path):
+    from index.builder import build_index
+    from assistant.quiz.build import build_items, notes_text
+    from index.storage import read_index
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "pipe.md").write_text(
+        "# pipe(7)\n\n## Options\n\n| Option | Meaning |\n|---|---|\n| **\\-a** | list *all* entries, hidden ones too |\n"
+        "| **\\-l** | use a long listing format for each entry |\n| **\\-r** | reverse the order while sorting entries |\n"
+        "| **\\-t** | sort by time, the newest entries first |\n", encoding="utf-8")
+    build_index(notes, tmp_path / "idx", embedder_name="fake-hash", progress=False)
+    stored = read_index(tmp_path / "idx")
+    items = build_items(stored)
+    assert items
+    text = notes_text(stored)
+    for item in items:
+        shown = item.stem + "".join(item.options) + "".join(item.prompts) + "".join(item.answer_text)
+        assert "**" not in shown and "\\" not in shown
+        assert text.contains(item.evidence)
+        assert all(evidence_form(t) in evidence_form(item.evidence) for t in item.answer_text)
+
+
+def test_term_stems_are_questions_the_round_trip_asks_as_they_are(quiz_bank):
+    from assistant.quiz.roundtrip import question_for
+
+    _, items, _ = quiz_bank
+    what = [i for i in items if i.stem.endswith("とは何か。")]
+    assert what, "term -> description items ask 「X」とは何か。"
+    assert all(question_for(i).endswith("とは何か？") and not i.stem.startswith("【") for i in what)
