@@ -54,7 +54,7 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     heading = evidence.heading_path.rsplit(" > ", 1)[-1]
     # An amount in the asked unit is answered whole (「165問」, 「7年程度」), wherever the model stops inside it.
     amounts = counted_numbers(question.stated_numbers, evidence.sentence, question.counter) if question.counter else []
-    whole = question.wants_phrase or bool(amounts and found[0] == amounts[0])
+    whole = question.wants_phrase or question.asked == "yesno" or bool(amounts and found[0] == amounts[0])
     return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
                           SpanConstraint(sources), found, ANSWER_OPEN, whole=whole)
 

@@ -369,3 +369,9 @@ def test_a_yes_no_question_is_answered_with_the_sentence_that_settles_it(questio
     if yes_no:
         sentence = "このオプションは圧縮したアーカイブには使えません。"
         assert answer_candidates(asked, sentence)[0] == "このオプションは圧縮したアーカイブには使えません"
+
+
+def test_a_yes_no_plan_answers_with_the_whole_sentence(selector):
+    question = "エポックが多すぎると過学習につながりますか？"
+    plan = grounded_plan(Q(question), evidence_for(selector, question, EPOCH), DEFAULT_GENERATION)
+    assert plan.whole and plan.candidates[0] == "エポックが多すぎると過学習につながる"
