@@ -371,7 +371,10 @@ def test_a_yes_no_question_is_answered_with_the_sentence_that_settles_it(questio
         assert answer_candidates(asked, sentence)[0] == "このオプションは圧縮したアーカイブには使えません"
 
 
-def test_a_yes_no_plan_answers_with_the_whole_sentence(selector):
-    question = "エポックが多すぎると過学習につながりますか？"
-    plan = grounded_plan(Q(question), evidence_for(selector, question, EPOCH), DEFAULT_GENERATION)
+def test_a_yes_no_plan_answers_with_the_whole_sentence():
+    from assistant.answer.evidence import Evidence
+
+    evidence = Evidence(EPOCH, 1, "エポックが多すぎると過学習につながる。", 0.9, 0.5, 1.0)
+    plan = grounded_plan(Q("エポックを増やしすぎると過学習しますか？"), evidence, DEFAULT_GENERATION)
     assert plan.whole and plan.candidates[0] == "エポックが多すぎると過学習につながる"
+    assert not grounded_plan(Q("エポックが多すぎると何につながりますか？"), evidence, DEFAULT_GENERATION).whole
