@@ -127,17 +127,41 @@ def split_sections(text: str, title: str) -> list[Section]:
     return sections
 
 
+# Abbreviations whose full stop sits inside an English sentence ("e.g. 4096 bytes", "Dr. Smith").
+ENGLISH_ABBREVIATIONS = frozenset("e.g i.e etc cf vs al approx esp resp fig no nos vol dr mr mrs ms st jr sr".split())
+# What may close an English sentence after its full stop: quotes, brackets, emphasis marks ("Stop." **Done.**).
+_ENGLISH_CLOSERS = "\"')]*_"
+_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+def _ends_english_sentence(line: str, i: int) -> bool:
+    """Does the full stop at `i` end an English sentence? Only before a space and a word that does not start in lower
+    case (a sentence goes on after "e.g. fine"), and not after an abbreviation (e.g., Dr.); 2.6.11 and file.txt go on."""
+    j = i + 1
+    while j < len(line) and line[j] in _ENGLISH_CLOSERS:
+        j += 1
+    if j >= len(line) or line[j] != " ":
+        return False
+    rest = line[j:].lstrip(" ")
+    if rest[:1].islower():
+        return False
+    word = _LAST_WORD.search(line[:i])
+    return not (word and word.group(1).lower() in ENGLISH_ABBREVIATIONS)
+
+
 def split_sentences(line: str) -> list[str]:
-    """The line cut after 。！？!? (with any closing brackets), or after '. ' in English."""
+    """The line cut after 。！？!? (with any closing brackets), or at the end of an English sentence ('. ' before a
+    word that does not start in lower case, past closing quotes; not after e.g. or Dr.)."""
     sentences: list[str] = []
     start = 0
     i = 0
     while i < len(line):
         char = line[i]
-        ends = char in SENTENCE_ENDS or (char == "." and i + 1 < len(line) and line[i + 1] == " ")
+        ends = char in SENTENCE_ENDS or (char == "." and _ends_english_sentence(line, i))
         if ends:
             i += 1
-            while i < len(line) and (line[i] in SENTENCE_ENDS or line[i] in SENTENCE_CLOSERS):
+            while i < len(line) and (line[i] in SENTENCE_ENDS or line[i] in SENTENCE_CLOSERS
+                                     or (char == "." and line[i] in _ENGLISH_CLOSERS)):
                 i += 1
             while i < len(line) and line[i] == " ":
                 i += 1
