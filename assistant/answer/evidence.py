@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,3 +115,12 @@ class EvidenceSelector:
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)
+
+
+def evidence_first(hits: Sequence[Hit], evidence: Evidence | None) -> tuple[Hit, ...]:
+    """The hits with the chunk the answer was read from first, ranks renumbered: the sources list it before chunks
+    that only ranked higher (a cross-lingual question's table row often ranks second or third)."""
+    if evidence is None or not hits or hits[0].chunk.id == evidence.chunk_id:
+        return tuple(hits)
+    ordered = [h for h in hits if h.chunk.id == evidence.chunk_id] + [h for h in hits if h.chunk.id != evidence.chunk_id]
+    return tuple(replace(h, rank=rank) for rank, h in enumerate(ordered, start=1))

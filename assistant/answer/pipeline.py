@@ -20,7 +20,7 @@ from assistant.config import DEFAULT_GENERATION, GenerationParams, RetrievalPara
 from assistant.generators.base import GenerationStream, Generator
 from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, supporting_sentences
 from assistant.answer.words import NotesVocabulary
-from assistant.answer.evidence import Evidence, EvidenceSelector
+from assistant.answer.evidence import Evidence, EvidenceSelector, evidence_first
 
 
 @dataclass(frozen=True)
@@ -221,8 +221,9 @@ class Pipeline:
                           resolved_question=understood)
         prefer = evidence.sentence if evidence is not None else None
         features = confidence_features(question, ranked, hits, answer, plan.candidates)
-        return Answer(text, answer, hits, False, timings, params, supporting_sentences(answer, hits, prefer=prefer),
-                      groundedness(answer, hits), resolved_question=understood,
+        sources = evidence_first(hits, evidence)  # the passage the answer was copied from is listed first
+        return Answer(text, answer, sources, False, timings, params, supporting_sentences(answer, sources, prefer=prefer),
+                      groundedness(answer, sources), resolved_question=understood,
                       confidence=CONFIDENCE.probability(features) if features else None, confidence_features=features)
 
     def _plan(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None, generation: GenerationParams) -> GenerationPlan:

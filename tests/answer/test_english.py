@@ -123,3 +123,15 @@ def test_an_asked_amount_is_answered_whole_where_the_model_stops_inside_it():
         finisher = SpanFinisher(["165問"], whole=True)
         shown = finisher.feed(raw) + finisher.finish()
         assert shown == "165問", raw
+
+
+def test_the_evidence_chunk_is_listed_first_with_ranks_renumbered():
+    from corpus.chunking import Chunk
+    from index.retriever import Hit
+    from assistant.answer.evidence import Evidence, evidence_first
+
+    hits = tuple(Hit(Chunk(f"c{i}", "n.md", "h", f"text {i}"), 1.0 / i, i) for i in (1, 2, 3))
+    chosen = Evidence(hits[2].chunk, 3, "text 3", 0.8, 0.5, 0.9)
+    ordered = evidence_first(hits, chosen)
+    assert [h.chunk.id for h in ordered] == ["c3", "c1", "c2"] and [h.rank for h in ordered] == [1, 2, 3]
+    assert evidence_first(hits, None) == hits and evidence_first(hits, Evidence(hits[0].chunk, 1, "t", 0, 0, 0)) == hits
