@@ -6,7 +6,9 @@ import math
 
 import pytest
 
-from assistant.answer.confidence import CONFIDENCE, LIKELY_RIGHT_FROM, MAX_MARGIN, ConfidenceModel, confidence_features
+from assistant.answer.confidence import (
+    CONFIDENCE, LIKELY_RIGHT_FROM, MAX_MARGIN, ConfidenceModel, confidence_features, cut_inside_a_word,
+)
 from assistant.answer.evidence import Evidence
 from assistant.answer.question import Question
 from corpus.chunking import Chunk
@@ -41,6 +43,26 @@ def test_features_of_a_wrong_looking_answer():
     f = features(answer="この値により", candidates=("90分",))
     assert f["number_missing"] == 1.0 and f["number_found"] == f["counter_found"] == 0.0
     assert f["pointing"] == 1.0 and f["dangling"] == 1.0 and f["first_candidate"] == 0.0
+
+
+@pytest.mark.parametrize("answer, sentence, cut", [
+    ("アンダーサンプリングとSMOTEによ", "アンダーサンプリングとSMOTEによるオーバーサンプリングがある", True),
+    ("読みこ", "読みこまれるだけで書き込まれることはない", True),
+    ("ンダーサンプリング", "アンダーサンプリングがある", True),
+    ("SMOTE", "アンダーサンプリングとSMOTEによる", False),
+    ("90分", "試験時間 90分", False),
+    ("not in the sentence", "試験時間 90分", False),
+])
+def test_an_answer_cut_inside_a_word(answer, sentence, cut):
+    assert cut_inside_a_word(answer, sentence) is cut
+
+
+@pytest.mark.parametrize("answer, dangling", [
+    ("モデルのパフォーマンスに影響を与えるデータ分布の", True), ("CloudWatch Eventsを使用し", True), ("7 です", True),
+    ("学習に時間がかかる", False), ("720点", False), ("Real World Knowledge", False),
+])
+def test_a_dangling_ending(answer, dangling):
+    assert features(answer=answer)["dangling"] == float(dangling)
 
 
 def test_a_lone_sentence_has_the_largest_margin_and_no_evidence_gives_no_features():
