@@ -52,6 +52,8 @@ _ASKS_PHRASE = re.compile(
     r"how\s+(do|does|can|should|to)\b|describe\b|explain\b)",
     re.IGNORECASE,
 )
+# Questions about what something brings about: its benefit, advantage or effect, or what gets better.
+_ASKS_EFFECT = re.compile(r"利点|メリット|効果|長所|良い点|何が(良く|よく|改善|向上)|\b(benefits?|advantages?|effects?)\b", re.IGNORECASE)
 _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
 
 
@@ -76,11 +78,12 @@ class Question:
     asked: str | None = None  # what an English question asks for (assistant.answer.english.ASKED_TYPES)
     translations: tuple[str, ...] | None = None  # the notes' words for an English question's words (試験 for exam);
     # None when they were not looked up (no index at hand)
+    wants_effect: bool = False  # the question asks what something brings about: a benefit, an effect (利点, benefit)
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
         """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
-        question = cls._analysed(text)
+        question = replace(cls._analysed(text), wants_effect=asks_for_effect(text))
         return question._in_english(expander) if question.language == "en" else question
 
     def _in_english(self, expander: "CrossLingualExpander | None") -> "Question":
@@ -136,6 +139,11 @@ def asks_yes_or_no(question: str) -> bool:
 def asks_for_phrase(question: str) -> bool:
     """Does the question ask what something is, what it does or how (an answer of a whole clause)?"""
     return bool(_ASKS_PHRASE.search(nfkc(question).strip()))
+
+
+def asks_for_effect(question: str) -> bool:
+    """Does the question ask what something brings about (its benefit, advantage or effect)?"""
+    return bool(_ASKS_EFFECT.search(nfkc(question)))
 
 
 def asks_for_number(question: str) -> bool:

@@ -158,6 +158,9 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    if question.wants_effect:
+        # 「…処理するため、スループット向上…ができる」: a benefit or an effect is the clause that follows its cause.
+        found.sort(key=lambda p: not _after_cause(plain, p))
     if question.asked == "yesno" and not re.search(r"\bor\b", question.text):
         # Yes or no: the sentence that settles it, whole (「このオプションは圧縮したアーカイブには使えません」).
         settled = plain.rstrip("。. ")
@@ -178,6 +181,16 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
         best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
         return tuple(dict.fromkeys([best, *found]))
     return tuple(dict.fromkeys(found))
+
+
+# Connectives after which a sentence states what its first clause brings about.
+_CAUSES = ("ため、", "ので、", "ことで", "により", "によって", "so that", "which allows", "thus", "therefore")
+
+
+def _after_cause(sentence: str, candidate: str) -> bool:
+    """Does `candidate` come after a causal connective of `sentence` (the effect of what precedes it)?"""
+    start = sentence.find(candidate)
+    return start > 0 and any(0 <= sentence.rfind(c, 0, start) for c in _CAUSES)
 
 
 # How far before a candidate its lead-in reaches, in characters.

@@ -135,3 +135,16 @@ def test_the_evidence_chunk_is_listed_first_with_ranks_renumbered():
     ordered = evidence_first(hits, chosen)
     assert [h.chunk.id for h in ordered] == ["c3", "c1", "c2"] and [h.rank for h in ordered] == [1, 2, 3]
     assert evidence_first(hits, None) == hits and evidence_first(hits, Evidence(hits[0].chunk, 1, "t", 0, 0, 0)) == hits
+
+
+@pytest.mark.parametrize("question", ["パイプモードの利点は？", "What are the benefits of pipe mode?", "パイプモードにすると何が良くなりますか？"])
+def test_a_benefit_is_the_clause_after_its_cause(question):
+    sentence = "パイプモードではファイルのDLを行わずに、データを直接ストリーミング処理するため、スループット向上や使用ディスク領域の削減ができる。"
+    analysed = Question.analyse(question)
+    assert analysed.wants_effect
+    assert answer_candidates(analysed, sentence)[0].startswith("スループット向上や使用ディスク領域の削減")
+
+
+def test_no_cause_no_change():
+    sentence = "Pruning(枝刈り) モデルのサイズと複雑さを軽減、推論速度を向上しエネルギー消費を削減する。"
+    assert answer_candidates(Question.analyse("Pruning(枝刈り)の効果は何ですか？"), sentence)[0].startswith("モデルのサイズ")

@@ -46,3 +46,20 @@ def test_english_question_is_answered_from_the_right_chunk(pipeline, question):
     assert not answer.abstained and answer.text == answer_text
     assert evidence_form(line) in evidence_form(answer.hits[0].chunk.text), "the chunk it was copied from comes first"
     assert answer.hits[0].rank == 1 and answer.support and answer.grounded is True
+
+
+# The UI's Japanese examples: what a right answer holds.
+JAPANESE_EXAMPLES = {
+    "パイプモードの利点は？": "スループット向上や使用ディスク領域の削減",
+    "合格ラインは何点？": "720点",
+    "L2正則化とは？": "すべての特徴の全体的な重み値を小さくする",
+}
+
+
+def test_every_ui_example_is_answered_right(pipeline):
+    from ui.app import EXAMPLES
+
+    for question in EXAMPLES:
+        expected = EXPECTED[question][0] if question in EXPECTED else JAPANESE_EXAMPLES[question]
+        answer = pipeline.answer(question)
+        assert not answer.abstained and expected in answer.text and len(answer.text) <= 2 * len(expected) + 6, question
