@@ -24,7 +24,7 @@ from assistant.quiz.domains import guess_domain
 from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock, Table, TermDef, chunk_facts,
                                   NOTES_HEADING, clean_term, clean_text, heading_term, is_log_heading, is_log_section, is_narration, is_term, number_of,
                                   ordinal_of)
-from assistant.quiz.gates import GATES, NotesText, first_failure
+from assistant.quiz.gates import GATES, NotesText, first_failure, leans_on_previous
 from assistant.quiz.glossary import Glossary
 from assistant.quiz.items import BLANK, Item, ItemType, Source, item_id, write_bank
 
@@ -297,7 +297,8 @@ class Builder:
             others = [t for t in terms if t != term]
             rng.shuffle(others)
             distractors = others[:3]
-            distractors += self.glossary.distractors([term], chunk.id, 3 - len(distractors), rng, exclude=tuple(terms))
+            distractors += self.glossary.distractors([term], chunk.id, 3 - len(distractors), rng, exclude=tuple(terms),
+                                                     group=f"table:{chunk.id}:{table.raw_rows[0]}:0")
             tag_ = context_label(chunk, [term])
             # A short value ("90分", "28%") is asked the other way round only: from the term to its value.
             if len(desc) > 14:
@@ -355,7 +356,7 @@ class Builder:
 
     def from_enumeration(self, enum: Enumeration) -> Iterator[Item | None]:
         chunk = enum.chunk
-        if is_diary(enum.sentence):
+        if is_diary(enum.sentence) or leans_on_previous(enum.sentence):
             return
         items = list(enum.items)
         ctx = context_label(chunk, items)
@@ -379,7 +380,7 @@ class Builder:
             others = [t for t in terms if t != pair.term]
             rng.shuffle(others)
             distractors = others[:3] + self.glossary.distractors([pair.term], chunk.id, max(0, 3 - len(others)), rng,
-                                                                  exclude=tuple(terms))
+                                                                  exclude=tuple(terms), group=f"defs:{pair.group}")
             tag_ = context_label(chunk, [pair.term])
             yield self.choice(chunk, _tagged(f"次の説明に当てはまるものはどれか。\n「{pair.definition}」", tag_), pair.term,
                               distractors, pair.line, rng, clue=pair.definition)
@@ -415,7 +416,7 @@ class Builder:
         defined = [(comparable(p.term), comparable(p.definition)[:8]) for p in f.term_defs]
         for sentence in f.sentences:
             form = comparable(sentence)
-            if not is_statement(sentence) or any(t in form and d in form for t, d in defined):
+            if not is_statement(sentence) or leans_on_previous(sentence) or any(t in form and d in form for t, d in defined):
                 continue
             terms = sorted(self.glossary.terms_in(sentence), key=lambda t: self.key_uses[comparable(t.text)])
             for term in terms:

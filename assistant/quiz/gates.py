@@ -19,10 +19,12 @@ GATES = (
     "key_in_stem",
     "key_variant_in_stem",
     "fragment_stem",
+    "leaning_stem",
     "repeated_option",
     "near_variant_option",
     "all_of_the_above",
     "option_lengths",
+    "stem_word_only_in_keys",
     "distractor_stated_right",
     "blank_ambiguous",
     "duplicate_stem",
@@ -171,6 +173,59 @@ def _fragment_stem(item: Item) -> bool:
     return len(own) < MIN_BLANK_CONTEXT or is_fragment(_content_of_blank_line(item))
 
 
+# A sentence that opens with one of these (or with a demonstrative) leans on the sentence before it, which the stem
+# does not show.
+LEANING = ("また", "さらに", "そのため", "このため", "しかし", "ただし", "これにより", "それにより", "それ以外", "一方、", "一方で", "一方は", "なお",
+           "そして", "つまり", "したがって", "加えて")
+# 「このアプローチは…」「その際の…」「これは…」: a demonstrative that points at what the sentence before said.
+_DEMONSTRATIVE = re.compile(r"^(この|その|これ|それ|こうした|そうした)(?!ほか|他)")
+_TAG = re.compile(r"^【[^】]*】")
+
+
+def leans_on_previous(sentence: str) -> bool:
+    text = inline_plain(sentence).strip().lstrip("「『(（ ")
+    return text.startswith(LEANING) or bool(_DEMONSTRATIVE.match(text))
+
+
+def _leaning_stem(item: Item) -> bool:
+    return any(leans_on_previous(_TAG.sub("", line)) for line in item.stem.split("\n"))
+
+
+# The instruction words of the stems (not the notes' words): options sharing them give nothing away.
+_INSTRUCTIONS = ("空欄に入る語句として正しいものはどれか 次の説明に当てはまるものはどれか とは何か として挙げられているものを選べ "
+                 "に挙げられているもの 正しい順に並べよ 説明 概要 意味 定義 用途 内容 項目 手法")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*[0-9]?|[0-9]+[A-Za-z][A-Za-z0-9]*")
+
+
+@functools.lru_cache(maxsize=4096)
+def stem_words(stem: str) -> frozenset[str]:
+    """The notes' words in a stem, as comparable forms: Latin words (S3, SageMaker) and Japanese content words of two
+    characters or more, less the instruction words."""
+    text = stem.replace(BLANK, " ")
+    latin = {comparable(w) for w in _LATIN_WORD.findall(text) if len(w) > 1}
+    japanese = {comparable(w) for w in word_tokens(_LATIN_WORD.sub(" ", text)) if len(w) > 1 and not w.isascii()}
+    return frozenset(w for w in latin | japanese if w and w not in _instruction_words())
+
+
+@functools.cache
+def _instruction_words() -> frozenset[str]:
+    return frozenset(comparable(w) for w in word_tokens(_INSTRUCTIONS))
+
+
+def _stem_word_only_in_keys(item: Item) -> bool:
+    """A word of the stem that only keys repeat (「S3 Express One Zone」とは何か。 with only the key naming S3; 「分析のために
+    遡る期間」 with only ルックバック期間 ending in 期間): the learner picks by the word, not by knowing. A word that keys and
+    distractors share, or distractors only (a lure), does not single the keys out."""
+    if item.type not in (ItemType.SINGLE, ItemType.MULTIPLE):
+        return False
+    keys = set(item.answer)
+    for word in stem_words(item.stem):
+        sharing = {n for n, o in enumerate(item.options) if word in comparable(o)}
+        if sharing and sharing <= keys:
+            return True
+    return False
+
+
 def _near_variant_option(item: Item) -> bool:
     """A distractor that is a spelling of a key (edit distance ≤ 30 % of the longer word)."""
     keys = list(item.answer_text)
@@ -222,6 +277,8 @@ def first_failure(item: Item, notes: NotesText, seen_stems: set[str]) -> str | N
         return "key_variant_in_stem"
     if _fragment_stem(item):
         return "fragment_stem"
+    if _leaning_stem(item):
+        return "leaning_stem"
     if _repeated_option(item):
         return "repeated_option"
     if item.type in (ItemType.SINGLE, ItemType.MULTIPLE) and _near_variant_option(item):
@@ -230,6 +287,8 @@ def first_failure(item: Item, notes: NotesText, seen_stems: set[str]) -> str | N
         return "all_of_the_above"
     if not _lengths_comparable(item):
         return "option_lengths"
+    if _stem_word_only_in_keys(item):
+        return "stem_word_only_in_keys"
     if _distractor_right(item, notes):
         return "distractor_stated_right"
     if BLANK in item.stem:

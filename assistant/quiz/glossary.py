@@ -89,6 +89,11 @@ class Glossary:
             for heading in f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []:
                 sources.setdefault(comparable(heading_term(heading)), set()).add(f.chunk.source)
         self.structural = {h for h, found in sources.items() if len(found) > 1}
+        # Headings that have subsections are section titles (機械学習基礎, Amazon SageMaker), not concepts: never terms.
+        self.parents: set[str] = set()
+        for f in facts:
+            parts = f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []
+            self.parents.update(" > ".join(parts[:n]) for n in range(1, len(parts)))
         seen: dict[str, Term] = {}
 
         def add(text: str, group: str, row: int, max_chars: int = 24) -> None:
@@ -103,7 +108,8 @@ class Glossary:
             if is_log_section(f.chunk.heading_path):  # the author's materials and plans are not things to choose from
                 continue
             path = f.chunk.heading_path.split(" > ") if f.chunk.heading_path else []
-            if path and comparable(heading_term(path[-1])) not in self.structural:
+            if path and comparable(heading_term(path[-1])) not in self.structural \
+                    and " > ".join(path) not in self.parents:
                 add(heading_term(path[-1]), "heading:" + " > ".join(path[:-1]), row)
             for table in f.tables:
                 for col in range(min(2, len(table.header))):
@@ -142,6 +148,18 @@ class Glossary:
                 kept.append(term)
         return kept
 
+    def is_wide(self, family: str) -> bool:
+        """A family that holds section titles below it (the whole notes, a top-level memo section): its terms are of
+        every kind, so a distractor chosen by heading alone can be ruled out by its kind."""
+        return any(p != family and in_family(p, family) for p in self.parents)
+
+    def group_kind(self, keys: list[str], group: str | None) -> str | None:
+        """The kind of group the keys come from: a heading level (the group itself: sibling headings), a table column,
+        or a list, a term–definition list, an enumeration."""
+        groups = {group} if group else {self.by_form[comparable(k)].group for k in keys if comparable(k) in self.by_form}
+        kinds = {_group_kind(g) for g in groups}
+        return kinds.pop() if len(kinds) == 1 else None
+
     def distractors(self, keys: list[str], chunk_id: str, count: int, rng: random.Random,
                     exclude: tuple[str, ...] = (), group: str | None = None) -> list[str]:
         """`count` terms of the keys' kind from the same part of the notes, nearest chunks first.
@@ -149,7 +167,9 @@ class Glossary:
         Only terms under the key chunk's parent heading are offered (the sibling sections: the same kind of thing,
         so that no option is ruled out by its topic alone). Terms of the keys' own group, terms written in the keys'
         chunk, terms overlapping a key and near-spellings of a key are never offered: the notes might state them as
-        right too, or they read as the key itself.
+        right too, or they read as the key itself. Sibling headings are the exception to the own-group rule: they
+        name other sections. In a wide family (see is_wide) only terms of the keys' own group kind and
+        script kind are offered.
         """
         row = self.row_of.get(chunk_id, 0)
         family = parent_path(self.sections[row]) if row < len(self.sections) else ""
@@ -158,14 +178,21 @@ class Glossary:
         kinds = {term_kind(k) for k in keys}
         mean_len = sum(len(k) for k in keys) / max(1, len(keys))
         chunk_form = self.chunk_forms[row] if row < len(self.chunk_forms) else ""
+        wide = self.is_wide(family)
+        wanted = self.group_kind(keys, group) if wide else None
         scored = []
         for term in self.terms:
             form = comparable(term.text)
-            if form in banned or (group and term.group == group) or term.chunk_row == row:
+            own_group = group and term.group == group and not group.startswith("heading:")
+            if form in banned or own_group or term.chunk_row == row:
+                continue
+            if wide and (wanted is None or _group_kind(term.group) != wanted or term.kind not in kinds):
                 continue
             if not in_family(term.section, family) or any(near_variant(term.text, k) for k in keys):
                 continue
             if any(form in k or k in form for k in key_forms) or evidence_form(term.text) in chunk_form:
+                continue
+            if not all(_lengths_fit(term.text, k) for k in keys):  # the option-length gate would drop the item
                 continue
             score = (2.0 if term.kind in kinds else 0.0)
             score += 0.8 * float(self.similarity[row, term.chunk_row])
@@ -181,6 +208,22 @@ class Glossary:
             if all(comparable(text) not in comparable(c) and comparable(c) not in comparable(text) for c in chosen):
                 chosen.append(text)
         return chosen
+
+
+def _lengths_fit(a: str, b: str) -> bool:
+    """The option-length gate's rule (gates.MAX_LENGTH_RATIO, LENGTH_SLACK) for two options."""
+    short, long_ = sorted((len(a), len(b)))
+    return long_ <= max(3.0 * short, short + 8)
+
+
+def _group_kind(group: str) -> str:
+    """「heading:<parent>」 stays whole (siblings only); 「table:…:<column>」 keeps its column; others keep their kind."""
+    kind = group.split(":", 1)[0]
+    if kind == "heading":
+        return group
+    if kind == "table":
+        return "table:" + group.rsplit(":", 1)[-1]
+    return kind
 
 
 def _suffix_share(text: str, keys: list[str]) -> float:

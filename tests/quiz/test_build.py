@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from corpus.text import comparable
+
 from corpus.text import evidence_form
 from assistant.quiz.build import build_bank
 from assistant.quiz.gates import NotesText, first_failure
@@ -102,12 +104,14 @@ def test_duplicate_stems_are_rejected(quiz_bank, gate_notes):
 
 def test_a_distractor_the_notes_state_as_right_is_rejected(quiz_bank, gate_notes):
     _, items, _ = quiz_bank
-    multiple = next(i for i in items if i.type is ItemType.MULTIPLE and "格納先" in i.stem)
+    multiple = next(i for i in items if i.type is ItemType.MULTIPLE)
     # S3, EFS and FSx are all storage targets: offering the unchosen sibling as a distractor would make it right too.
-    keys = list(multiple.answer_text)[:2]
-    sibling = next(s for s in ("S3", "EFS", "FSx") if s not in keys)
-    options = (*keys, sibling, "EC2", "RDS")
-    bad = replace(multiple, options=options, answer=(0, 1), answer_text=tuple(keys), siblings=(options[2],))
+    keys = ["S3", "EFS"]
+    options = (*keys, "FSx", "EC2", "RDS")
+    bad = replace(multiple, stem="【ストレージ】データセットの格納先としては（　）がある。\n（　）に挙げられているものを2つ選べ。",
+                  options=options, answer=(0, 1), answer_text=tuple(keys), siblings=(options[2],),
+                  evidence="- S3\n- EFS\n- FSx")
+    assert first_failure(replace(bad, siblings=()), gate_notes, set()) is None
     assert first_failure(bad, gate_notes, set()) == "distractor_stated_right"
 
 
@@ -259,3 +263,63 @@ def test_term_stems_are_questions_the_round_trip_asks_as_they_are(quiz_bank):
     what = [i for i in items if i.stem.endswith("とは何か。")]
     assert what, "term -> description items ask 「X」とは何か。"
     assert all(question_for(i).endswith("とは何か？") and not i.stem.startswith("【") for i in what)
+
+
+def test_section_titles_are_never_terms_and_wide_families_give_distractors_of_the_keys_kind(quiz_index):
+    from index.storage import read_index
+    from assistant.quiz.build import Builder
+    import random
+
+    builder = Builder(read_index(quiz_index), 0)
+    glossary = builder.glossary
+    texts = {t.text for t in glossary.terms}
+    # 機械学習基礎, ストレージ and サービス have subsections: section titles, not concepts. Leaf headings stay terms.
+    assert not {"機械学習基礎", "ストレージ", "サービス"} & texts and {"正則化", "パイプモード", "Canvas"} <= texts
+    # ストレージ's family is the whole notes (wide: it holds section titles), so S3's distractors must be list items
+    # written in Latin letters like S3, and there are none outside its own list: no distractor at all, not 調整戦略.
+    chunk = next(f.chunk for f in builder.facts if f.chunk.heading_path.endswith("ストレージ"))
+    assert glossary.is_wide("")
+    assert glossary.distractors(["S3"], chunk.id, 3, random.Random(0), group=glossary.by_form["s3"].group) == []
+    # 正則化 lies under 機械学習基礎, whose sections are all leaves: a narrow family, distractors as before.
+    chunk = next(f.chunk for f in builder.facts if f.chunk.heading_path.endswith("正則化"))
+    assert not glossary.is_wide("学習ノート > 機械学習基礎")
+    assert glossary.distractors(["L2正則化"], chunk.id, 2, random.Random(0))
+    # a leaf heading's distractors in a wide family are its sibling leaf headings
+    chunk = next(f.chunk for f in builder.facts if f.chunk.heading_path.endswith("Compute Optimizer"))
+    chosen = glossary.distractors(["Compute Optimizer"], chunk.id, 3, random.Random(0),
+                                  group=glossary.by_form[comparable("Compute Optimizer")].group)
+    key_group = glossary.by_form[comparable("Compute Optimizer")].group
+    assert key_group.startswith("heading:") and key_group.endswith("サービス")
+    assert chosen and all(glossary.by_form[comparable(c)].group == key_group for c in chosen)
+
+
+def test_a_word_of_the_stem_that_only_the_key_repeats_is_rejected(quiz_bank, gate_notes):
+    _, items, _ = quiz_bank
+    single = next(i for i in items if i.type is ItemType.SINGLE and i.answer_text[0] == "Hyperband")
+    assert first_failure(single, gate_notes, set()) is None
+    # The row of ランダム検索 says 「ランダムに選択された」: only the key repeats the stem's word ランダム.
+    random_search = "| ランダム検索 | 訓練回数を指定し、ランダムに選択された組み合わせを検証する。 |"
+    given = replace(single, stem="【調整戦略】次の説明に当てはまる手法はどれか。\n「訓練回数を指定し、ランダムに選択された組み合わせを検証する。」",
+                    answer=(single.options.index("ランダム検索"),), answer_text=("ランダム検索",), evidence=random_search)
+    assert first_failure(given, gate_notes, set()) == "stem_word_only_in_keys"
+    # a stem word that distractors repeat too (グリッド検索, ランダム検索 for 検索) singles nothing out
+    lure = replace(single, stem="【検索の手法と比べて】" + single.stem)
+    assert first_failure(lure, gate_notes, set()) is None
+
+
+def test_a_stem_that_leans_on_the_sentence_before_is_rejected(quiz_bank, gate_notes):
+    from assistant.quiz.gates import leans_on_previous
+
+    _, items, _ = quiz_bank
+    cloze = _cloze(items)
+    good = replace(cloze, stem="空欄に入る語句を答えよ。\n特徴量の作成、保存、____を行うことができる機能。", answer_text=("共有",),
+                   evidence="特徴量の作成、保存、共有を行うことができる機能。")
+    assert first_failure(good, gate_notes, set()) is None
+    leaning = replace(good, stem="【Feature Store】空欄に入る語句を答えよ。\nまた、特徴量の作成、保存、____を行うことができる。")
+    assert first_failure(leaning, gate_notes, set()) == "leaning_stem"
+    assert all(leans_on_previous(s) for s in ("また、X。", "さらにX。", "そのためX。", "しかしX。", "ただし、X。", "これによりX。",
+                                               "それ以外はX。", "一方、X。", "このアプローチはX。", "その際のX。"))
+    assert not any(leans_on_previous(s) for s in ("データの準備をする。", "一方向の通信を行う。", "その他の手法もある。",
+                                                   "マテリアライズド・ビューを利用する。"))
+    # and the builder makes no item from such a sentence
+    assert not any(leans_on_previous(line.split("】")[-1]) for i in items for line in i.stem.split("\n"))
