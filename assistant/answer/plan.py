@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES, WORD_CHARS, word_boundaries
 
 from assistant.config import GenerationParams
-from assistant.answer.spans import answer_candidates, plain_sentence
+from assistant.answer.spans import DATE, answer_candidates, plain_sentence
 from assistant.answer.words import counted_numbers
 from assistant.generators.base import SpanConstraint
 from assistant.answer.question import Question
@@ -54,7 +54,8 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     heading = evidence.heading_path.rsplit(" > ", 1)[-1]
     # An amount in the asked unit is answered whole (「165問」, 「7年程度」), wherever the model stops inside it.
     amounts = counted_numbers(question.stated_numbers, evidence.sentence, question.counter) if question.counter else []
-    whole = question.wants_phrase or question.asked == "yesno" or bool(amounts and found[0] == amounts[0])
+    whole = (question.wants_phrase or question.asked == "yesno" or bool(amounts and found[0] == amounts[0])
+             or bool(question.wants_date and DATE.fullmatch(found[0])))  # a date too (「March 19, 2015」, not 「2015」)
     return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
                           SpanConstraint(sources), found, ANSWER_OPEN, whole=whole)
 
@@ -126,7 +127,7 @@ class SpanFinisher:
         if source is None:
             return self.candidates[0] if self.candidates and not self.emitted else self.emitted
         start = 0 if anchored else source.index(body)
-        if self.whole and (anchored or start == 0):
+        if self.whole:
             return source  # a whole-clause answer: where the model stopped early does not matter
         bounds = word_boundaries(source)
         start = max(b for b in bounds if b <= start)

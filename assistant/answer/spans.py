@@ -158,6 +158,9 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    if question.wants_date and (dates := DATE.findall(plain)):
+        # いつ / when: the date itself (「2025/02/13」, 「March 19, 2015」, 「毎年4月」), before any other stretch.
+        found = [*dates, *found]
     if question.wants_effect:
         # 「…処理するため、スループット向上…ができる」: a benefit or an effect is the clause that follows its cause.
         found.sort(key=lambda p: not _after_cause(plain, p))
@@ -181,6 +184,14 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
         best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
         return tuple(dict.fromkeys([best, *found]))
     return tuple(dict.fromkeys(found))
+
+
+# Dates as notes write them: 2025/02/13, 2015-03-19, 2025年2月13日, 毎年4月, March 19, 2015, 19 March 2015.
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+DATE = re.compile(
+    r"\d{4}[/\-]\d{1,2}[/\-]\d{1,2}|(?:毎年|毎月)?(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:頃)?|\d{4}年(?:度)?|"
+    rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}}|{_MONTH} \d{{4}}"
+)
 
 
 # Connectives after which a sentence states what its first clause brings about.

@@ -148,3 +148,20 @@ def test_a_benefit_is_the_clause_after_its_cause(question):
 def test_no_cause_no_change():
     sentence = "Pruning(枝刈り) モデルのサイズと複雑さを軽減、推論速度を向上しエネルギー消費を削減する。"
     assert answer_candidates(Question.analyse("Pruning(枝刈り)の効果は何ですか？"), sentence)[0].startswith("モデルのサイズ")
+
+
+@pytest.mark.parametrize("question, sentence, date", [
+    ("筆者が受験したのはいつですか？", "2025/02/13 に「AWS Certified Machine Learning Engineer - Associate」を受験しました。", "2025/02/13"),
+    ("When was FHS 3.0 published?", "The Filesystem Hierarchy Standard (FHS), Version 3.0, published March 19, 2015.", "March 19, 2015"),
+    ("受験料はいつ見直されますか？", "※料金は為替レートに合わせて毎年4月に見直されます。", "毎年4月"),
+])
+def test_a_when_question_gets_the_date_itself(question, sentence, date):
+    analysed = Question.analyse(question)
+    assert analysed.wants_date and answer_candidates(analysed, sentence)[0] == date
+
+
+def test_a_whole_answer_is_the_candidate_wherever_the_model_starts_or_stops_in_it():
+    from assistant.answer.plan import SpanFinisher
+
+    finisher = SpanFinisher(["March 19, 2015"], whole=True)
+    assert finisher.feed("2015") + finisher.finish() == "March 19, 2015"
