@@ -131,7 +131,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.bench import run_bench
 
-    run_bench(quick=args.quick, out_dir=args.out_dir, sections=args.only.split(",") if args.only else None)
+    from assistant.bench import bench_out_dir, summary_lines
+
+    out_dir = bench_out_dir(args.quick, args.out)
+    results = run_bench(quick=args.quick, out_dir=out_dir, sections=args.only.split(",") if args.only else None)
+    print("\n".join(summary_lines(results, out_dir)))
     return EXIT_OK
 
 
@@ -194,9 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from assistant.bench import SECTIONS as BENCH_SECTIONS
 
-    bench = commands.add_parser("bench", help="measure speed, memory and scale against baselines; writes docs/benchmarks.md")
+    bench = commands.add_parser("bench", help="measure speed, memory and scale against baselines; writes docs/benchmarks.md (--quick: its own folder)")
     bench.add_argument("--quick", action="store_true", help="small sizes only (about a minute)")
-    bench.add_argument("--out-dir", type=Path, default=REPO_ROOT / "docs", help="where the report goes (default: %(default)s)")
+    bench.add_argument("--out", "--out-dir", dest="out", type=Path, default=None,
+                       help=f"where the report goes (default: {REPO_ROOT / 'docs'} for a full run; with --quick, "
+                            "bench-quick/ in the data folder, so a quick run never overwrites docs/)")
     bench.add_argument("--only", default=None, help=f"comma-separated sections: {','.join(BENCH_SECTIONS)} (default: all)")
     bench.set_defaults(run=cmd_bench)
     return parser

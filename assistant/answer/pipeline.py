@@ -191,7 +191,7 @@ class Pipeline:
         evidence = ranked[0] if ranked else None
         retrieval_ms = (time.perf_counter() - started) * 1000  # narrowing to the evidence sentence counts as retrieval
         params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value,
-                  "backend": self.generator.name, "grounding": self.grounding}
+                  "backend": self.generator.name, "grounding": self.grounding, **self.generator.run_params()}
         reason = self._abstention_reason(question, hits, evidence)
         if reason is not None:
             refusal = ABSTENTION[question.language]

@@ -19,6 +19,9 @@ JSON_NAME = "benchmarks.json"
 # Other processes using this many cores on average during a section make its timings contended.
 FOREIGN_CORES_LIMIT = 0.25
 MARKDOWN_NAME = "benchmarks.md"
+# `bench --quick` writes here, inside the data folder, unless --out says otherwise.
+QUICK_DIR_NAME = "bench-quick"
+BASELINE_ROWS = ("ours", "native", "wheel")
 
 
 def real_vectors(index_dir: Path | None, questions: int) -> tuple[Any, Any]:
@@ -38,6 +41,39 @@ def real_vectors(index_dir: Path | None, questions: int) -> tuple[Any, Any]:
         chunks = embedder.embed_passages(list(real_corpus().texts))
     asked = real_corpus().questions[:questions]
     return chunks, np.stack([embedder.embed_query(q) for q in asked])
+
+
+def bench_out_dir(quick: bool, out: Path | None) -> Path:
+    """Where a run writes its report: `out` if given; else docs/ for a full run and `<data folder>/bench-quick/` for
+    --quick, so that a quick run never overwrites the published figures."""
+    from assistant.paths import REPO_ROOT, data_home
+
+    if out is not None:
+        return Path(out)
+    return data_home() / QUICK_DIR_NAME if quick else REPO_ROOT / "docs"
+
+
+def summary_lines(results: dict[str, Any], out_dir: Path) -> list[str]:
+    """What a run prints on stdout: where the report went, the machine's load, the llama.cpp rows and the targets."""
+    from assistant.bench.report import _fmt
+
+    machine = results.get("machine", {})
+    busiest = max((f.get("mean_cores") or 0.0 for f in machine.get("foreign_cpu_by_section", {}).values()), default=0.0)
+    lines = [f"report: {Path(out_dir) / MARKDOWN_NAME} and {JSON_NAME}",
+             f"load: other processes used up to {busiest:.2f} cores on average during a section"
+             + (" (contended: compare ratios within this run only)" if machine.get("contended") else "")]
+    generation = results.get("generation") or {}
+    for name in BASELINE_ROWS:
+        row = generation.get(name)
+        if isinstance(row, dict) and "skipped" not in row:
+            lines.append(f"generation.{name} ({row.get('build')}{', same as wheel' if row.get('same_as') else ''}): "
+                         f"prompt {_fmt(row.get('prompt_tokens_per_s'))} tokens/s, decode {_fmt(row.get('decode_tokens_per_s'))} tokens/s")
+        elif isinstance(row, dict):
+            lines.append(f"generation.{name}: skipped: {row['skipped']}")
+    for target in results.get("targets", []):
+        verdict = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
+        lines.append(f"{target['name']}: {_fmt(target['measured'])} {target['unit']} (target {target['target']}): {verdict}")
+    return lines
 
 
 def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Generation speed: our llama.cpp backend against the raw xllamacpp call, transformers variants, and the whole RAG answer."""
+"""Generation speed: our llama.cpp backend against the raw xllamacpp wheel and a native llama.cpp build when one is
+installed (DESIGN "Bench raw figures"), transformers variants, and the whole RAG answer."""
 
 from __future__ import annotations
 
@@ -87,6 +88,72 @@ def time_stream(pieces) -> Run:
     return Run(first - started, ended - started, int(tokens), last - first)
 
 
+# --- ours / native / wheel: one prompt, one thread count, one set of settings, runs interleaved ------------------
+
+BASELINES = ("ours", "native", "wheel")
+
+
+def baseline_figures(runs: list[Run], prompt_tokens: int, build: str, runtime: str) -> dict[str, Any]:
+    """One row of `generation.ours|native|wheel`: prompt reading and decoding speed, medians over `runs`.
+
+    prompt_tokens_per_s is the prompt over the time to the first piece (reading it plus one decoding step), the same
+    definition for all three, since llama.cpp's own prompt timer is not visible through every runtime.
+    """
+    return {
+        "build": build,
+        "runtime": runtime,
+        **summarise(runs),
+        "prompt_tokens": prompt_tokens,
+        "prompt_tokens_per_s": median([prompt_tokens / r.ttft_s for r in runs if r.ttft_s > 0]),
+    }
+
+
+def baseline_section(
+    ours: dict[str, Any], wheel: dict[str, Any], native: dict[str, Any] | None, settings: dict[str, Any],
+) -> dict[str, Any]:
+    """`generation.ours`, `.native` and `.wheel` (DESIGN contract), with the settings they share.
+
+    `native` is the faster build where one is installed; without one it repeats the wheel's figures and says so.
+    """
+    if native is None:
+        native = {**wheel, "same_as": "wheel",
+                  "note": "no native llama.cpp build is installed (llama-cpp-python not importable, xllamacpp is the "
+                          "prebuilt wheel), so native is the raw wheel"}
+    return {"ours": ours, "native": native, "wheel": wheel, "baseline_settings": settings}
+
+
+class NativeRunner:
+    """llama-cpp-python, compiled on this machine (e.g. for AVX-512), on the same GGUF, threads and context size."""
+
+    build = "native"
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int) -> None:
+        import llama_cpp
+
+        self.runtime = f"llama-cpp-python {getattr(llama_cpp, '__version__', '?')}"
+        self._llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                                    verbose=False)
+
+    def run(self, prompt: str, params: Any) -> Run:
+        pieces = self._llm.create_completion(
+            prompt, max_tokens=params.max_new_tokens, temperature=params.temperature, top_k=params.top_k,
+            top_p=params.top_p, min_p=0.0, repeat_penalty=params.repetition_penalty, seed=params.seed, stream=True,
+        )
+        return time_stream(chunk["choices"][0].get("text", "") for chunk in pieces)
+
+    def close(self) -> None:
+        self._llm = None
+
+
+def native_runner(model_path: Path, n_ctx: int, threads: int) -> NativeRunner | None:
+    """The installed native build, or None when there is none (llama-cpp-python is compiled from source, ~450 s)."""
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        return None
+    return NativeRunner(model_path, n_ctx, threads)
+
+
 def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
     """The baseline: xllamacpp's Server.handle_completions called directly, timed in its callback."""
     marks: dict[str, Any] = {"first": None, "last": None, "pieces": 0, "tokens": None}
@@ -110,11 +177,23 @@ def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
 
 
 def llamacpp_overhead(reps: int) -> dict[str, Any]:
-    """Our LlamaCppGenerator vs the raw binding on one model instance, same request body, runs interleaved."""
-    from assistant.generators.llamacpp import llamacpp_request
+    """Our LlamaCppGenerator vs the raw wheel on one model instance (same request body), and the native build when
+    installed, runs interleaved. The old `llamacpp` record, with the ours/native/wheel rows under "baselines"."""
+    from importlib import metadata
+
+    from assistant.generators.llamacpp import PROMPT_CACHE_ENV, llamacpp_request, xllamacpp_build
     from assistant.generators.registry import make_generator
 
-    load_s, generator = _timed(lambda: make_generator("llamacpp"))
+    # Every timed prompt is new, so the on-disk prompt cache cannot help; off, so the bench leaves the user's alone.
+    previous = os.environ.get(PROMPT_CACHE_ENV)
+    os.environ[PROMPT_CACHE_ENV] = "0"
+    try:
+        load_s, generator = _timed(lambda: make_generator("llamacpp"))
+    finally:
+        if previous is None:
+            os.environ.pop(PROMPT_CACHE_ENV, None)
+        else:
+            os.environ[PROMPT_CACHE_ENV] = previous
     server = generator._server  # the same loaded model, so only our wrapper differs
     params = _params()
     # Grow the prompt until it is about PROMPT_TOKENS long (these calls also warm the model up).
@@ -126,17 +205,39 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
         if prompt_tokens >= PROMPT_TOKENS or passages >= len(real_corpus().texts):
             break
         passages += 1
+    try:
+        native = native_runner(generator.model_path, generator.n_ctx, generator.n_threads)
+    except Exception as exc:  # noqa: BLE001 - a broken native build must not cost the other figures
+        say(f"native llama.cpp build failed to load: {failure_reason(exc)}")
+        native = None
     ours: list[Run] = []
     raw: list[Run] = []
-    for rep in range(reps + 1):  # the first pair warms up
-        body = llamacpp_request(_unique(prompt, 2 * rep), params, n_ctx=generator.n_ctx)
+    natives: list[Run] = []
+    for rep in range(reps + 1):  # the first round warms up
+        body = llamacpp_request(_unique(prompt, 3 * rep), params, n_ctx=generator.n_ctx)
         raw_run = raw_llamacpp_run(server, body)
-        our_run = time_stream(generator.stream(_unique(prompt, 2 * rep + 1), params))
+        our_run = time_stream(generator.stream(_unique(prompt, 3 * rep + 1), params))
+        native_run = native.run(_unique(prompt, 3 * rep + 2), params) if native is not None else None
         if rep:
             raw.append(raw_run)
             ours.append(our_run)
+            if native_run is not None:
+                natives.append(native_run)
     generator.close()
+    if native is not None:
+        native.close()
     ours_s, raw_s = summarise(ours), summarise(raw)
+    wheel_build = xllamacpp_build()
+    wheel_runtime = f"xllamacpp {metadata.version('xllamacpp')}"
+    settings = {"model": "Gemma-3-270M Q4_K_M (bundled)", "threads": generator.n_threads, "n_ctx": generator.n_ctx,
+                "prompt_tokens": prompt_tokens, "max_new_tokens": MAX_NEW_TOKENS, "temperature": 0.0,
+                "runs": reps, "order": "interleaved: wheel, ours, native per round, after one warm-up round"}
+    baselines = baseline_section(
+        baseline_figures(ours, prompt_tokens, generator.build, f"{wheel_runtime} through LlamaCppGenerator"),
+        baseline_figures(raw, prompt_tokens, wheel_build, wheel_runtime),
+        baseline_figures(natives, prompt_tokens, native.build, native.runtime) if natives else None,
+        settings,
+    )
     return {
         "model": "Gemma-3-270M Q4_K_M (bundled)",
         "threads": generator.n_threads,
@@ -149,6 +250,7 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
         "overhead_total_pct": _pct(ours_s["total_ms"], raw_s["total_ms"]),
         "overhead_ttft_pct": _pct(ours_s["ttft_ms"], raw_s["ttft_ms"]),
         "overhead_tokens_per_s_pct": _pct(raw_s["tokens_per_s"], ours_s["tokens_per_s"]),
+        "baselines": baselines,
     }
 
 
@@ -278,11 +380,14 @@ def pipeline_latency(index_dir: Path, questions: tuple[str, ...]) -> dict[str, A
 def run(quick: bool, index_dir: Path | None) -> dict[str, Any]:
     """The generation section of the report."""
     out: dict[str, Any] = {}
-    say("generation: llama.cpp, ours vs raw binding")
+    say("generation: llama.cpp, ours vs the raw wheel vs a native build")
     try:
         out["llamacpp"] = llamacpp_overhead(reps=3 if quick else 7)
+        out.update(out["llamacpp"].pop("baselines"))
     except Exception as exc:  # noqa: BLE001 - a missing model must not stop the other sections
         out["llamacpp"] = skipped(failure_reason(exc))
+        for name in BASELINES:
+            out[name] = skipped(failure_reason(exc))
     if quick:
         out["transformers"] = skipped("--quick: transformers variants take minutes on 2 cores; run without --quick")
     else:

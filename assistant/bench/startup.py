@@ -32,15 +32,26 @@ def index_run(index_dir: Path) -> Measured:
     return run_measured(assistant_command("index", "--index-dir", str(index_dir), "--rebuild"), timeout=900)
 
 
+def _ask_once(index_dir: Path, env: dict[str, str] | None = None) -> Measured:
+    command = assistant_command("ask", ASK_QUESTION, "--index-dir", str(index_dir), "--max-new-tokens", "64", "--json")
+    return run_measured(command, timeout=300, env=env)
+
+
 def ask_runs(index_dir: Path, reps: int) -> dict[str, Any]:
-    """`ask` from process start to exit (the last token is printed just before), `reps` times."""
-    runs = []
+    """`ask` from process start to exit (the last token is printed just before), `reps` times; interleaved with as
+    many runs without the on-disk prompt cache (the same-run baseline for it). One untimed run first leaves the cache."""
+    from assistant.generators.llamacpp import PROMPT_CACHE_ENV
+
+    first = _ask_once(index_dir)
+    if first.returncode != 0:
+        return skipped(f"ask failed: {first.error_line()}")
+    runs, uncached = [], []
     for _ in range(reps):
-        run = run_measured(assistant_command("ask", ASK_QUESTION, "--index-dir", str(index_dir), "--max-new-tokens", "64",
-                                             "--json"), timeout=300)
-        if run.returncode != 0:
-            return skipped(f"ask failed: {run.error_line()}")
-        runs.append(run)
+        for env, into in ((None, runs), ({PROMPT_CACHE_ENV: "0"}, uncached)):
+            run = _ask_once(index_dir, env)
+            if run.returncode != 0:
+                return skipped(f"ask failed: {run.error_line()}")
+            into.append(run)
     records = [json.loads(r.stdout) for r in runs]
     return {
         "question": ASK_QUESTION,
@@ -51,6 +62,14 @@ def ask_runs(index_dir: Path, reps: int) -> dict[str, Any]:
         "abstained": any(rec.get("abstained") for rec in records),
         "new_tokens": median([rec["timings"].get("new_tokens") or 0 for rec in records]),
         "in_process_ms": {k: median([rec["timings"].get(k) or 0 for rec in records]) for k in ("retrieval_ms", "first_token_ms", "generation_ms")},
+        "llama_build": records[0]["params"].get("llama_build"),
+        "answers": sorted({rec["answer"] for rec in records}),
+        "without_prompt_cache": {
+            "wall_s": median([r.wall_s for r in uncached]),
+            "wall_s_all": [r.wall_s for r in uncached],
+            "answers": sorted({json.loads(r.stdout)["answer"] for r in uncached}),
+            "first_token_ms": median([json.loads(r.stdout)["timings"].get("first_token_ms") or 0 for r in uncached]),
+        },
     }
 
 

@@ -86,5 +86,9 @@ class Generator(ABC):
         """The whole continuation of `prompt` as one string."""
         return "".join(self.stream(prompt, params, constraint))
 
+    def run_params(self) -> dict:
+        """What an answer's `params` should also say about this backend (e.g. which llama.cpp build answered)."""
+        return {}
+
     def close(self) -> None:
         """Free the model; the default has nothing to free."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import secrets
 import threading
+import urllib.request
 import uuid
 from collections.abc import Callable
 from contextlib import closing
@@ -34,6 +37,34 @@ SAMPLER_ORDER = ("penalties", "temperature", "top_k", "top_p")
 
 # llama.cpp's logs are off unless this is set (0 = errors only … 3 = everything).
 _LOG_ENV = "ASSISTANT_LLAMACPP_LOG"
+
+# A cold process used to read the whole grounded prompt (~330 tokens, 1.0-1.5 s on 2 cores) before its first token,
+# although its instructions and shots never change. The KV cache of the last prompt is kept on disk and restored at
+# load (~10 ms, ~4 MB): llama.cpp then reads only the part after the shared prefix, as a warm process does.
+# "0" switches it off.
+PROMPT_CACHE_ENV = "ASSISTANT_LLAMACPP_PROMPT_CACHE"
+# The saved prompt is replaced when the first request of a process reused less than this share of it.
+_PROMPT_CACHE_MIN_REUSE = 0.5
+
+BUILD_WHEEL, BUILD_NATIVE = "wheel", "native"
+
+
+def xllamacpp_build() -> str:
+    """"native" when xllamacpp was built on this machine (pip installed it from a source tree or a local file), else
+    "wheel" (the prebuilt AVX2 wheel from the package index)."""
+    from importlib import metadata
+
+    try:
+        direct = metadata.distribution("xllamacpp").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return BUILD_WHEEL
+    if not direct:
+        return BUILD_WHEEL
+    try:
+        origin = json.loads(direct)
+    except ValueError:
+        return BUILD_WHEEL
+    return BUILD_NATIVE if "dir_info" in origin or str(origin.get("url", "")).startswith("file:") else BUILD_WHEEL
 
 
 def bundled_gguf_path() -> Path:
@@ -146,12 +177,75 @@ class LlamaCppGenerator(Generator):
         p.cpuparams.n_threads = self.n_threads
         p.cpuparams_batch.n_threads = self.n_threads
         p.n_threads_http = 1
-        p.api_keys = [secrets.token_hex(16)]
+        self._api_key = secrets.token_hex(16)
+        p.api_keys = [self._api_key]
         p.verbosity = int(os.environ.get(_LOG_ENV, "-1"))
+        self.build = xllamacpp_build()
+        self._prompt_cache = self._prompt_cache_file(xlc)
+        if self._prompt_cache is not None:
+            p.endpoint_slots = True  # behind the API key, like every other endpoint
+            p.slot_save_path = str(self._prompt_cache.parent) + os.sep
         try:
             self._server = xlc.Server(p)
         except Exception as exc:  # llama.cpp reports only "Failed to init server"
             raise InputError(f"llama.cpp cannot load the model file {self.model_path}: is it a GGUF model?") from exc
+        self._prompt_cache_checked = False
+        self.last_cached_tokens: int | None = None  # prompt tokens the last request reused from the KV cache
+        if self._prompt_cache is not None and self._prompt_cache.is_file():
+            self._slot_action("restore", self._prompt_cache.name)
+
+    def run_params(self) -> dict:
+        return {"llama_build": self.build}
+
+    def _prompt_cache_file(self, xlc) -> Path | None:
+        """Where the KV cache of this model's last prompt is kept (None: switched off or not writable)."""
+        if os.environ.get(PROMPT_CACHE_ENV, "1") == "0":
+            return None
+        try:
+            stat = self.model_path.stat()
+            folder = models_dir() / "prompt-cache"
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        # The cache is only valid for the same model file, context size, cache layout and llama.cpp version.
+        key = "|".join(map(str, (self.model_path.resolve(), stat.st_size, stat.st_mtime_ns, self.n_ctx, "swa_full",
+                                 getattr(xlc, "__version__", ""), self.build)))
+        return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.bin"
+
+    def _slot_action(self, action: str, filename: str) -> dict[str, Any] | None:
+        """POST /slots/0?action=save|restore to the in-process server; None when it failed (the cache is optional)."""
+        server = self._server
+        if server is None:
+            return None
+        request = urllib.request.Request(
+            f"{server.listening_address}/slots/0?action={action}", data=json.dumps({"filename": filename}).encode(),
+            headers={"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json"},
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
+        try:
+            with opener.open(request, timeout=30) as response:
+                answer = json.loads(response.read())
+        except (OSError, ValueError):
+            return None
+        return answer if isinstance(answer, dict) and "error" not in answer else None
+
+    def _keep_prompt_cache(self, prompt_tokens: int | None, cached_tokens: int | None) -> None:
+        """After this process's first request: save its prompt's KV cache unless the stored one already covered it."""
+        self._prompt_cache_checked = True
+        target = self._prompt_cache
+        if target is None or not prompt_tokens:
+            return
+        if target.is_file() and (cached_tokens or 0) >= _PROMPT_CACHE_MIN_REUSE * prompt_tokens:
+            return
+        # Saved under a unique name and renamed, so concurrent processes never read a half-written file.
+        partial = f"partial-{uuid.uuid4().hex}.bin"
+        try:
+            if self._slot_action("save", partial) is not None:
+                os.replace(target.parent / partial, target)
+        except OSError:
+            pass
+        finally:
+            (target.parent / partial).unlink(missing_ok=True)
 
     def stream(
         self, prompt: str, params: GenerationParams, constraint: SpanConstraint | None = None
@@ -170,7 +264,7 @@ class LlamaCppGenerator(Generator):
 
             server.handle_completions(body, on_chunk)
 
-        new_tokens = prompt_tokens = finish_reason = None
+        new_tokens = prompt_tokens = cached_tokens = finish_reason = None
         with closing(stream_from_thread(produce, name="llamacpp-stream", join_timeout=30)) as chunks:
             for chunk in chunks:
                 if "error" in chunk or "choices" not in chunk:
@@ -183,6 +277,10 @@ class LlamaCppGenerator(Generator):
                 if "usage" in chunk:
                     prompt_tokens = chunk["usage"].get("prompt_tokens")
                     new_tokens = chunk["usage"].get("completion_tokens")
+                    cached_tokens = (chunk["usage"].get("prompt_tokens_details") or {}).get("cached_tokens")
+        self.last_cached_tokens = cached_tokens
+        if not self._prompt_cache_checked:
+            self._keep_prompt_cache(prompt_tokens, cached_tokens)
         return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason=finish_reason)
 
     def close(self) -> None:
