@@ -145,17 +145,21 @@ def with_confidence(**confidence):
 
 def test_confidence_is_scored_against_strict_accuracy_over_the_answers_given():
     # right: g1, g2, g4; wrong: u1 (an answer to an unanswerable question); g3 abstained (its confidence is ignored)
-    answers = with_confidence(g1=0.9, g2=0.7, g3=0.99, g4=0.4, u1=0.2)
+    from assistant.answer.confidence import LIKELY_RIGHT_FROM as line
+
+    assert 0.5 <= line < 0.9, "the figures below assume the UI threshold lies in [0.5, 0.9)"
+    answers = with_confidence(g1=0.9, g2=line, g3=0.99, g4=0.4, u1=0.2)
     report = run(answers=answers)
     c = report.to_dict()["answers"]["confidence"]
-    assert c["n"] == 4 and c["auroc"] == 1.0 and c["threshold"] == 0.5
-    assert c["share_above"] == pytest.approx(0.5) and c["accuracy_above"] == 1.0
-    # bins: 0.9 (right), 0.7 (right), 0.4 (right), 0.2 (wrong): |0.9-1| + |0.7-1| + |0.4-1| + |0.2-0|, each 1/4
-    assert c["ece"] == pytest.approx((0.1 + 0.3 + 0.6 + 0.2) / 4)
+    assert c["n"] == 4 and c["auroc"] == 1.0 and c["threshold"] == line
+    assert c["share_above"] == pytest.approx(0.5) and c["accuracy_above"] == 1.0  # g1 and g2 (at the line) are above
+    # bins: 0.9 (right), the line (right), 0.4 (right), 0.2 (wrong): |0.9-1| + |line-1| + |0.4-1| + |0.2-0|, each 1/4
+    ece = (0.1 + (1 - line) + 0.6 + 0.2) / 4
+    assert c["ece"] == pytest.approx(ece)
     by_id = {q["id"]: q for q in report.per_question}
     assert [by_id[i]["confidence"] for i in ("g1", "g3", "u1")] == [0.9, None, 0.2]
     md = markdown_report(report)
-    assert "## Confidence (0–1)" in md and "| 4 | 1.000 | 0.300 | 0.500 | 1.000 | 0.500 |" in md
+    assert "## Confidence (0–1)" in md and f"| 4 | 1.000 | {ece:.3f} | {line:.3f} | 1.000 | 0.500 |" in md
     assert "confidence auroc" in summary_table(report)
 
 
