@@ -13,10 +13,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from corpus.dictionary import english_lemmas, japanese_words, katakana
+from corpus.dictionary import english_glosses, english_lemmas, japanese_words, katakana
 from corpus.units import is_money_word, japanese_units
-from corpus.text import HIRAGANA_RUN, KATAKANA, english_stem, english_stop_words, index_terms, language, nfkc
+from corpus.text import HIRAGANA_RUN, KANJI, KATAKANA, english_stem, english_stop_words, index_terms, language, nfkc
 
+# From this share of chunks written in English, a Japanese query is also searched with its words' English glosses.
+ENGLISH_NOTES_SHARE = 0.1
 # Translations kept per English word, in JMdict order (common words first), among those the notes use.
 MAX_TRANSLATIONS = 6
 # Interrogatives and the words that close them ("how many", "how long"): they frame the question, not its topic.
@@ -26,6 +28,8 @@ ENGLISH_QUESTION_WORDS = frozenset(
 _ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 _CODE = re.compile(r"[A-Za-z0-9]+(?:[\-.][A-Za-z0-9]+)+")
 _KATAKANA_WORD = re.compile(f"[{KATAKANA}]+")
+# Japanese content words worth a dictionary look-up: kanji and katakana (not kana endings, digits or Latin letters).
+_JAPANESE_WORD = re.compile(f"[{KANJI}{KATAKANA}]+")
 # Long-vowel marks and middle dots vary between writers (パラメータ / パラメーター): katakana are compared without them.
 _KATAKANA_VARIANTS = str.maketrans("", "", "ー・")
 
@@ -51,17 +55,20 @@ def is_name(word: str, position: int) -> bool:
 class CrossLingualExpander:
     """Builds term groups for queries over one index, whose BM25 vocabulary says which translations are worth trying."""
 
-    def __init__(self, vocabulary: Collection[str]) -> None:
+    def __init__(self, vocabulary: Collection[str], english_notes: bool = False) -> None:
+        """`english_notes`: enough of the notes are in English that Japanese queries are also searched in English."""
         self.vocabulary = frozenset(vocabulary)
+        self.english_notes = english_notes
         self._katakana: dict[str, str] = {}
         for term in self.vocabulary:
             if _KATAKANA_WORD.fullmatch(term):
                 self._katakana.setdefault(_katakana_key(term), term)
 
     def groups(self, query: str) -> tuple[TermGroup, ...] | None:
-        """The query's term groups, or None when it is not English (then it is searched as it is)."""
+        """The query's term groups, or None when it is searched as it is written (a Japanese query none of whose
+        words the notes also use in English)."""
         if language(query) != "en":
-            return None
+            return self._japanese_groups(query) if self.english_notes else None
         text = nfkc(query)
         groups: dict[str, list[tuple[str, ...]]] = {}
         # A code of several parts (MLA-C01, 2.6.11) is one word: its terms together make one alternative.
@@ -82,6 +89,24 @@ class CrossLingualExpander:
             if found:
                 groups.setdefault(english_stem(lower), [(english_stem(lower),)]).extend(found)
         return tuple(TermGroup(word, tuple(dict.fromkeys(alternatives))) for word, alternatives in groups.items())
+
+    def _japanese_groups(self, query: str) -> tuple[TermGroup, ...] | None:
+        """A Japanese query over notes that are (partly) English: each word also as its JMdict English glosses that
+        the notes use (シグナル → signal). None when no word has one, so Japanese notes are searched as before."""
+        groups: dict[str, list[tuple[str, ...]]] = {}
+        translated = False
+        for term in index_terms(query):
+            alternatives = groups.setdefault(term, [(term,)])
+            if len(term) < 2 or not _JAPANESE_WORD.fullmatch(term):
+                continue
+            for gloss in english_glosses(term)[:MAX_TRANSLATIONS]:
+                terms = tuple(index_terms(gloss))
+                if terms and all(t in self.vocabulary for t in terms) and terms not in alternatives:
+                    alternatives.append(terms)
+                    translated = True
+        if not translated:
+            return None
+        return tuple(TermGroup(word, tuple(alternatives)) for word, alternatives in groups.items())
 
     def translations(self, word: str) -> list[tuple[str, ...]]:
         """The Japanese ways of writing an English word that this index's notes use, each as index terms.

@@ -7,7 +7,8 @@ from enum import Enum
 
 from corpus.chunking import Chunk
 from corpus.errors import InputError
-from index.crosslingual import CrossLingualExpander
+from corpus.text import language
+from index.crosslingual import ENGLISH_NOTES_SHARE, CrossLingualExpander
 from index.embedders import Embedder
 from index.storage import StoredIndex
 
@@ -109,7 +110,9 @@ class Retriever:
     def expander(self) -> CrossLingualExpander:
         """Built on the first English query: it reads the BM25 vocabulary once."""
         if self._expander is None:
-            self._expander = CrossLingualExpander(self.index.bm25.vocabulary)
+            chunks = self.index.chunks
+            english = sum(language(c.text) == "en" for c in chunks) >= ENGLISH_NOTES_SHARE * len(chunks) > 0
+            self._expander = CrossLingualExpander(self.index.bm25.vocabulary, english_notes=english)
         return self._expander
 
     def lexical(self, query: str, k: int) -> tuple[list[tuple[int, float]], bool]:
@@ -117,7 +120,7 @@ class Retriever:
         groups = self.expander.groups(query) if self.crosslingual else None
         if groups is None:
             return self.index.bm25.search(query, k), False
-        return self.index.bm25.search_groups([g.alternatives for g in groups], k), True
+        return self.index.bm25.search_groups([g.alternatives for g in groups], k), language(query) == "en"
 
     def search(self, query: str, k: int, mode: RetrieverMode | str) -> list[Hit]:
         """The k best chunks for `query`, best first."""

@@ -79,3 +79,12 @@ def test_a_money_word_keeps_its_translations_beside_the_currencies():
     expander = CrossLingualExpander({t for text in [*NOTES, "※料金は毎年4月に見直されます。"] for t in index_terms(text)})
     found = expander.translations("fees")
     assert ("料金",) in found and ("¥",) in found
+
+
+def test_japanese_queries_get_english_glosses_only_over_notes_partly_in_english():
+    english = ["A pipe has a limited capacity.", "A signal is sent to the process."]
+    vocabulary = {t for text in [*NOTES, *english] for t in index_terms(text)}
+    assert CrossLingualExpander(vocabulary).groups("シグナルはどのプロセスに送られますか？") is None
+    groups = CrossLingualExpander(vocabulary, english_notes=True).groups("シグナルはどのプロセスに送られますか？")
+    assert ("signal",) in _alternatives(groups, "シグナル") and ("process",) in _alternatives(groups, "プロセス")
+    assert CrossLingualExpander({"試験"}, english_notes=True).groups("試験時間は何分？") is None  # no gloss the notes use
