@@ -67,6 +67,12 @@ def test_a_run_writes_ours_native_and_wheel_and_keeps_the_old_keys(tmp_path, mon
     assert "### ours / native / wheel" in text and "| native | wheel |" in text
 
 
+def test_the_doc_figures_meet_the_design_contract():
+    generation_figures = json.loads(DOCS_JSON.read_text(encoding="utf-8"))["generation"]
+    for name in ("ours", "native", "wheel"):
+        assert {"prompt_tokens_per_s", "decode_tokens_per_s", "build"} <= set(generation_figures[name])
+
+
 def test_quick_runs_go_to_their_own_folder_and_full_runs_to_docs(isolated_home, tmp_path):
     assert bench.bench_out_dir(True, None) == isolated_home / "bench-quick"
     assert bench.bench_out_dir(False, None) == REPO / "docs"
