@@ -21,10 +21,10 @@ from corpus.text import comparable, evidence_form, inline_plain, tag
 from index.storage import StoredIndex
 
 from assistant.quiz.domains import guess_domain
-from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock, Table, TermDef, chunk_facts,
-                                  NOTES_HEADING, clean_term, clean_text, heading_term, is_log_heading, is_log_section, is_narration, is_term, number_of,
-                                  ordinal_of)
-from assistant.quiz.gates import GATES, NotesText, first_failure, leans_on_previous
+from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock, Span, Table, TermDef, chunk_facts,
+                                  NOTES_HEADING, clean_term, clean_text, heading_term, identifiers, is_log_heading, is_log_section,
+                                  is_narration, is_term, marked_names, number_of, ordinal_of, prose_weight, quantities)
+from assistant.quiz.gates import GATES, LENGTH_SLACK, MAX_LENGTH_RATIO, NotesText, first_failure, leans_on_previous, stem_words
 from assistant.quiz.glossary import Glossary
 from assistant.quiz.items import BLANK, Item, ItemType, Source, item_id, write_bank
 
@@ -135,6 +135,56 @@ def _ends_with_noun(sentence: str) -> bool:
     return bool(words) and words[-1].feature.pos1 == "名詞"
 
 
+def value_kind(text: str) -> str | None:
+    """The unit of a text that is one amount and nothing else (「90分」 → 分, 「28%」 → %, 「¥20,000 (税別)」 → ¥), else None."""
+    spans = quantities(text)
+    if len(spans) != 1:
+        return None
+    unit = _unit_after(text, spans[0])
+    rest = text.replace(spans[0].text, "", 1).replace(unit, "", 1)
+    return unit if len(re.sub(r"[\s()（）]", "", rest)) <= 4 else None
+
+
+def lengths_fit(options: list[str]) -> bool:
+    """The option-length gate's rule for a whole set of options."""
+    lengths = [len(o) for o in options]
+    return not lengths or max(lengths) <= max(MAX_LENGTH_RATIO * min(lengths), min(lengths) + LENGTH_SLACK)
+
+
+def fitting(key: str, candidates: list[str], count: int) -> list[str]:
+    """The first `count` candidates, in their order, that keep the options' lengths comparable (the option-length
+    gate): a description much shorter or longer than the rest is passed over for the next one, so that no option
+    stands out by its length alone."""
+    chosen: list[str] = []
+    forms = {comparable(key)}
+    for text in candidates:
+        if len(chosen) == count:
+            break
+        if comparable(text) in forms or not lengths_fit([key, *chosen, text]):
+            continue
+        chosen.append(text)
+        forms.add(comparable(text))
+    return chosen
+
+
+def _unit_after(text: str, span: Span) -> str:
+    """The unit written after (or, for ¥ and $, before) a quantity's number: what kind of amount it is."""
+    before = text[span.start - 1 : span.start] if span.start else ""
+    if before in ("¥", "$"):
+        return before
+    match = re.match(r" ?([^\s\d、。,()（）]{1,4})", text[span.end :])
+    return match.group(1) if match else ""
+
+
+# Most items one sentence may give: each blanks a different term, name or amount, so each asks a different thing.
+MAX_PER_SENTENCE = 3
+# A code-like name written more often than this in the notes (SageMaker, AWS) is the subject, not a fact to recall.
+MAX_NAME_FREQUENCY = 3
+# A code-like name or an amount is blanked only in a line of running prose (facts.prose_weight), not in a synopsis,
+# a configuration line or a table written as text.
+MIN_PROSE = 12
+
+
 class Builder:
     def __init__(self, stored: StoredIndex, seed: int) -> None:
         self.stored = stored
@@ -148,10 +198,24 @@ class Builder:
         firsts = {}
         for f in self.facts:
             firsts.setdefault((f.chunk.source, f.chunk.heading_path), f)
+        # A section title's first sentence (「勉強になったことメモ」: 試験のために…まとめたノート) introduces its subsections; it
+        # defines no concept, so it is neither asked nor offered as a description.
         self.definitions = [f.definition for f in firsts.values() if f.definition and not is_log_section(f.chunk.heading_path)
+                            and f.chunk.heading_path not in self.glossary.parents
                             and _ends_with_noun(f.definition.sentence) and is_statement(f.definition.sentence)]
         self.descriptions = self._description_pool()
         self.key_uses: Counter = Counter()
+        # In how many sentences each term of the notes is written: a term of many (学習, トレーニング) is a general word.
+        self.sentence_counts: Counter = Counter()
+        for f in self.facts:
+            for sentence in f.sentences:
+                form = comparable(sentence)
+                self.sentence_counts.update(t for t in {comparable(term.text) for term in self.glossary.terms} if t in form)
+        # How often each code-like name is written in the notes' sentences, table rows and lines.
+        self.name_counts: Counter = Counter()
+        for f in self.facts:
+            for line in f.chunk.text.split("\n"):
+                self.name_counts.update(comparable(n.text) for n in identifiers(inline_plain(line)))
 
     def rng(self, *parts: object) -> random.Random:
         return random.Random(f"{self.seed}\x1f" + "\x1f".join(map(str, parts)))
@@ -213,9 +277,18 @@ class Builder:
 
     def choice(self, chunk: Chunk, stem: str, key: str, distractors: list[str], evidence: str, rng: random.Random,
                clue: str = "") -> Item | None:
+        # An amount is offered only among amounts of the same unit (90分 among 分, not 3年), a name never among amounts.
+        kind = value_kind(key)
+        distractors = [d for d in distractors if value_kind(d) == kind]
+        # Lures first: when the key repeats a word of the stem (「S3 Express One Zone」 → …S3のストレージクラス), options
+        # that repeat it too, so that the word does not single the key out.
+        shared = [w for w in stem_words(stem) if w in comparable(key)]
+        if shared:
+            distractors = sorted(distractors, key=lambda d: -sum(w in comparable(d) for w in shared))
+        distractors = fitting(key, distractors, 3)
         if len(distractors) < 3:
             return None
-        options = [key, *distractors[:3]]
+        options = [key, *distractors]
         rng.shuffle(options)
         return self.make(ItemType.SINGLE, chunk, stem, options, [options.index(key)], evidence, clue=clue)
 
@@ -239,6 +312,32 @@ class Builder:
         answer = sorted(options.index(k) for k in keys)
         siblings = tuple(i for i in items if i not in keys)
         return self.make(ItemType.MULTIPLE, chunk, stem_for(k), options, answer, evidence, clue=clue, siblings=siblings)
+
+    def pair_statements(self, chunk: Chunk, stem: str, pairs: list[tuple[str, str]], sep: str, evidence: str) -> Item | None:
+        """Multiple response over the pairs of one table or term–definition list: which term–description pairings
+        are right. Two keys are pairings the notes write; the distractors pair a term with another row's description,
+        which the notes state of a different term (the descriptions are all different)."""
+        if len(pairs) < 3 or len({comparable(d) for _, d in pairs}) != len(pairs):
+            return None
+        right = [f"{t}{sep}{d}" for t, d in pairs]
+        if not all(evidence_form(r) in evidence_form(evidence) for r in right):
+            return None
+        wrong = [f"{t}{sep}{d}" for t, own in pairs for _, d in pairs if d != own]
+        rng = self.rng("pairs", chunk.id, *right)
+        for _ in range(20):
+            keys = rng.sample(right, 2)
+            rng.shuffle(wrong)
+            chosen: list[str] = []
+            for w in wrong:
+                if len(chosen) < 3 and lengths_fit([*keys, *chosen, w]):
+                    chosen.append(w)
+            if len(chosen) == 3:
+                options = keys + chosen
+                rng.shuffle(options)
+                answer = sorted(options.index(k) for k in keys)
+                siblings = tuple(r for r in right if r not in keys)
+                return self.make(ItemType.MULTIPLE, chunk, stem, options, answer, evidence, siblings=siblings)
+        return None
 
     def ordering(self, chunk: Chunk, stem: str, steps: list[str], evidence: str) -> Item | None:
         if not 3 <= len(steps) <= MAX_ORDERING or len({comparable(s) for s in steps}) != len(steps):
@@ -296,9 +395,8 @@ class Builder:
             rng = self.rng("table", chunk.id, term)
             others = [t for t in terms if t != term]
             rng.shuffle(others)
-            distractors = others[:3]
-            distractors += self.glossary.distractors([term], chunk.id, 3 - len(distractors), rng, exclude=tuple(terms),
-                                                     group=f"table:{chunk.id}:{table.raw_rows[0]}:0")
+            distractors = others + self.glossary.distractors([term], chunk.id, 6, rng, exclude=tuple(terms),
+                                                             group=f"table:{chunk.id}:{table.raw_rows[0]}:0")
             tag_ = context_label(chunk, [term])
             # A short value ("90分", "28%") is asked the other way round only: from the term to its value.
             if len(desc) > 14:
@@ -306,9 +404,25 @@ class Builder:
                 yield self.choice(chunk, _tagged(stem, tag_), term, distractors, raw, rng, clue=desc)
             other_descs = [d for p, d in pairs if p != term]
             rng.shuffle(other_descs)
-            distractors = other_descs[:3]
-            distractors += self.other_descriptions(desc, chunk, 3 - len(distractors), rng, exclude=other_descs)
+            distractors = list(other_descs)
+            # Values of a column with no name (試験要項: 65問, 90分, なし) are of no one kind with other descriptions.
+            if table.header[1].strip():
+                distractors += self.other_descriptions(desc, chunk, 12, rng, exclude=other_descs)
             yield self.choice(chunk, _what_is(shown.get(term, term), table.header[1]), desc, distractors, raw, rng, clue="")
+        # The amounts inside a description (最大60秒 of a row): a column of bare amounts (28%, 26% …) is asked above.
+        kinds = {value_kind(d) for _, d in pairs}
+        if not (len(kinds) == 1 and None not in kinds):
+            for (term, desc), raw in zip(pairs, table.raw_rows):
+                line = f"{shown.get(term, term)}: {desc}"
+                for span in quantities(line)[:2]:
+                    if span.start > len(line) - len(desc):
+                        yield self.amount_cloze(chunk, line, span, raw)
+        # Which pairings are right: only for a named description column (the values of 試験要項 are of no one kind, so a
+        # wrong pairing such as 問題数 | 90分 would be ruled out by its kind) and plain names (no <br> gloss, which the
+        # option could not quote as the notes write it).
+        if table.header[1].strip() and all(clean_term(c[0]) == clean_text(c[0]) for c in table.rows):
+            yield self.pair_statements(chunk, _tagged(f"次のうち、{label0}と{label1}の組み合わせとして正しいものを2つ選べ。", ctx),
+                                       pairs, " | ", evidence_all)
         if 3 <= len(pairs) <= 8:
             yield self.multiple(chunk, lambda k: _tagged(f"次のうち、{label0}として挙げられているものを{k}つ選べ。", ctx),
                                 terms, evidence_all, clue=f"{ctx} {label0}", group=None)
@@ -375,17 +489,20 @@ class Builder:
             lines = [p.line for p in pairs]
             yield self.matching(chunk, _tagged("各用語に当てはまる説明を選べ。", ctx),
                                 [(p.term, p.definition) for p in pairs][:MAX_MATCHING], "\n".join(lines[:MAX_MATCHING]))
+            yield self.pair_statements(chunk, _tagged("次のうち、用語と説明の組み合わせとして正しいものを2つ選べ。", ctx),
+                                       [(p.term, p.definition) for p in pairs][:MAX_MATCHING], ": ",
+                                       "\n".join(lines[:MAX_MATCHING]))
         for pair in pairs:
             rng = self.rng("termdef", chunk.id, pair.term)
             others = [t for t in terms if t != pair.term]
             rng.shuffle(others)
-            distractors = others[:3] + self.glossary.distractors([pair.term], chunk.id, max(0, 3 - len(others)), rng,
-                                                                  exclude=tuple(terms), group=f"defs:{pair.group}")
+            distractors = others + self.glossary.distractors([pair.term], chunk.id, 6, rng, exclude=tuple(terms),
+                                                             group=f"defs:{pair.group}")
             tag_ = context_label(chunk, [pair.term])
             yield self.choice(chunk, _tagged(f"次の説明に当てはまるものはどれか。\n「{pair.definition}」", tag_), pair.term,
                               distractors, pair.line, rng, clue=pair.definition)
             defs = [p.definition for p in pairs if p is not pair]
-            distractors = defs[:3] + self.other_descriptions(pair.definition, chunk, max(0, 3 - len(defs)), rng, exclude=defs)
+            distractors = defs + self.other_descriptions(pair.definition, chunk, 12, rng, exclude=defs)
             yield self.choice(chunk, _what_is(pair.term), pair.definition, distractors, pair.line, rng)
 
     def from_definition(self, d: Definition) -> Iterator[Item | None]:
@@ -405,41 +522,90 @@ class Builder:
                     and comparable(o.term) not in comparable(o.sentence)]
         # nearest in length first, so that the odd one out does not give the key away
         siblings.sort(key=lambda o: abs(math.log(len(o) / len(d.sentence))) + rng.random() * 0.3)
-        distractors = siblings[:3]
-        distractors += self.other_descriptions(d.sentence, chunk, 3 - len(distractors), rng, exclude=distractors)
+        distractors = siblings + self.other_descriptions(d.sentence, chunk, 12, rng, exclude=siblings)
         evidence = f"{d.heading_line}\n{d.sentence}"
         yield self.choice(chunk, _what_is(d.term), d.sentence, distractors, evidence, rng)
 
+    def _term_item(self, chunk: Chunk, sentence: str, start: int, text: str, group: str | None) -> Item | None:
+        """A term of the notes blanked in its sentence: typed (cloze) or chosen among terms of its kind (single)."""
+        blanked = sentence[:start] + BLANK + sentence[start + len(text):]
+        ctx = context_label(chunk, [text])
+        rng = self.rng("sentence", chunk.id, sentence, text)
+        if group is None or rng.random() < 0.5:
+            return self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [], sentence,
+                             answer_text=[text])
+        distractors = self.glossary.distractors([text], chunk.id, 6, rng, group=group)
+        item = self.choice(chunk, _tagged(f"空欄に入る語句として正しいものはどれか。\n{blanked}", ctx), text,
+                           distractors, sentence, rng, clue=blanked.replace(BLANK, " "))
+        # With too few terms of its kind to choose from, the blank is still a question: typed.
+        return item or self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [],
+                                 sentence, answer_text=[text])
+
+    def amount_cloze(self, chunk: Chunk, line: str, span: Span, evidence: str) -> Item:
+        """The number of an amount blanked, its unit left in place: 「…最大____秒」 → 60."""
+        blanked = line[: span.start] + BLANK + line[span.end :]
+        ctx = context_label(chunk, [span.text])
+        return self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る数値を答えよ。\n{blanked}", ctx), [], [], evidence,
+                         answer_text=[span.text])
+
     def from_sentences(self, f: ChunkFacts) -> Iterator[Item | None]:
+        """Up to MAX_PER_SENTENCE items per sentence, each blanking a different span: a term of the notes (a second
+        one only when it is a specific name, written in at most MAX_NAME_FREQUENCY sentences), a code-like name
+        (REFRESH, EnableNetworkIsolation, SIGTERM, a `code` span), and the amounts (60 of 最大60秒)."""
         chunk = f.chunk
-        # Term–definition lines are asked as such already.
+        # Term–definition lines are asked as such already (their amounts still are not).
         defined = [(comparable(p.term), comparable(p.definition)[:8]) for p in f.term_defs]
+        marked = marked_names(chunk.text)
         for sentence in f.sentences:
             form = comparable(sentence)
-            if not is_statement(sentence) or leans_on_previous(sentence) or any(t in form and d in form for t, d in defined):
+            if not is_statement(sentence) or leans_on_previous(sentence):
                 continue
-            terms = sorted(self.glossary.terms_in(sentence), key=lambda t: self.key_uses[comparable(t.text)])
+            taken: list[tuple[int, int]] = []
+
+            def free(start: int, end: int) -> bool:
+                return start >= 0 and all(end <= a or start >= b for a, b in taken)
+
+            definition_line = any(t in form and d in form for t, d in defined)
+            terms = [] if definition_line else sorted(self.glossary.terms_in(sentence),
+                                                      key=lambda t: self.key_uses[comparable(t.text)])
+            enumerated = {comparable(x) for e in f.enumerations if e.sentence == sentence for x in e.items}
             for term in terms:
                 t = comparable(term.text)
                 if form.count(t) != 1 or len(form) - len(t) < 10 or (len(t) < 3 and term.kind != "latin"):
                     continue
                 if self.key_uses[t] >= MAX_KEY_USES:
                     continue
-                self.key_uses[t] += 1
-                start = sentence.find(term.text)
-                if start < 0:
+                # A second blank in the same sentence: a specific name, not one item of an enumeration (any of its
+                # items would fill that blank), and typed, so that no distractor of another topic is offered.
+                if taken and (self.sentence_counts[t] > MAX_NAME_FREQUENCY or t in enumerated):
                     continue
-                blanked = sentence[:start] + BLANK + sentence[start + len(term.text):]
-                ctx = context_label(chunk, [term.text])
-                rng = self.rng("sentence", chunk.id, sentence, term.text)
-                if rng.random() < 0.5:
-                    yield self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [], sentence,
-                                    answer_text=[term.text])
-                else:
-                    distractors = self.glossary.distractors([term.text], chunk.id, 3, rng, group=term.group)
-                    yield self.choice(chunk, _tagged(f"空欄に入る語句として正しいものはどれか。\n{blanked}", ctx), term.text,
-                                      distractors, sentence, rng, clue=blanked.replace(BLANK, " "))
+                start = sentence.find(term.text)
+                if not free(start, start + len(term.text)):
+                    continue
+                self.key_uses[t] += 1
+                taken.append((start, start + len(term.text)))
+                yield self._term_item(chunk, sentence, start, term.text, term.group if len(taken) == 1 else None)
+                if len(taken) == 2:
+                    break
+            for span in [] if definition_line or prose_weight(sentence) < MIN_PROSE else identifiers(sentence, marked):
+                t = comparable(span.text)
+                if len(taken) >= MAX_PER_SENTENCE or not t:
+                    break
+                if t in self.glossary.by_form or t in enumerated:
+                    continue
+                if self.name_counts[t] > MAX_NAME_FREQUENCY or self.key_uses[t] >= MAX_KEY_USES or form.count(t) != 1 \
+                        or len(form) - len(t) < 10 or not free(span.start, span.end):
+                    continue
+                self.key_uses[t] += 1
+                taken.append((span.start, span.end))
+                yield self._term_item(chunk, sentence, span.start, span.text, None)
                 break
+            for span in quantities(sentence)[:2] if prose_weight(sentence) >= MIN_PROSE else []:
+                if len(taken) >= MAX_PER_SENTENCE:
+                    break
+                if free(span.start, span.end):
+                    taken.append((span.start, span.end))
+                    yield self.amount_cloze(chunk, sentence, span, sentence)
 
     def candidates(self) -> Iterator[Item]:
         opened: set[tuple[str, str]] = set()

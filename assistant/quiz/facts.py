@@ -312,3 +312,90 @@ def is_log_section(heading_path: str) -> bool:
 
 def is_narration(sentence: str) -> bool:
     return bool(NARRATION.search(sentence.strip()))
+
+
+# --- values and names inside a sentence: what a cloze can blank besides a glossary term -----------------------------
+
+# Counters and units a number is written with (60秒, 99.5%, 10倍, 100MB, 65536 bytes); ¥ and $ come before it.
+_UNITS = ("ミリ秒", "秒", "分", "時間", "日", "週間", "か月", "ヶ月", "カ月", "年", "回", "問", "点", "人", "件", "個", "倍",
+          "文字", "バイト", "行", "%", "％", "円", "ドル", "USD", "ms", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB",
+          "bytes", "byte", "bits", "bit", "seconds", "second", "minutes", "minute", "hours", "hour", "days", "day",
+          "characters", "character", "percent")
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Not inside a name or a date (EC2, MLA-C01, Ver.1.4, 2025/02/13): no letter, digit or . / : _ - right before it.
+_QUANTITY = re.compile(
+    rf"(?<![A-Za-z0-9.,/:_\-])(?:(?P<pre>[¥$])(?P<pnum>{_NUMBER})|(?P<num>{_NUMBER}) ?(?P<unit>"
+    + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+    + r"))(?![A-Za-z0-9/])")
+
+
+_RANGE = ("~", "〜", "～", "–", "-")
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+def quantities(text: str) -> list[Span]:
+    """The numbers of amounts in a text (the 60 of 「最大60秒」, the 20,000 of 「¥20,000」), as spans of the number only:
+    the unit stays in the stem, so the blank asks for the amount (「最大____秒」 → 60). Calendar years are dates."""
+    found = []
+    for match in _QUANTITY.finditer(text):
+        group = "pnum" if match.group("pnum") else "num"
+        number = match.group(group)
+        if match.group("unit") == "年" and float(number.replace(",", "")) >= 1900:
+            continue
+        # A bound of a range (the 100 and 1000 of 「100~1000点」) sets the scale; the amount stated is what is asked.
+        if text[match.end(): match.end() + 1] in _RANGE or text[max(0, match.start() - 1): match.start()] in _RANGE:
+            continue
+        found.append(Span(number, match.start(group), match.end(group)))
+    return found
+
+
+# Names written as code: CamelCase (TensorFlow, EnableNetworkIsolation), ALL CAPS of three letters or more (REFRESH,
+# SIGTERM, PIPE_BUF), snake_case (max_depth), options (--all). Markdown code and bold spans are names too.
+_IDENTIFIER = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?:"
+    r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+"  # CamelCase
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*[A-Z0-9]"  # ALL CAPS, SNAKE_CAPS
+    r"|[a-z][a-z0-9]*(?:_[a-z0-9]+)+"  # snake_case
+    r"|--?[A-Za-z][A-Za-z0-9\-]*"  # command-line options
+    r")(?![A-Za-z0-9_])")
+_MARKED = re.compile(r"`([^`\n]{2,30})`|\*\*([^*\n]{2,30})\*\*")
+
+
+def identifiers(text: str, marked: frozenset[str] = frozenset()) -> list[Span]:
+    """Code-like names in a sentence (see _IDENTIFIER), and any of `marked` (the chunk's code and bold spans)."""
+    spans = []
+    for match in _IDENTIFIER.finditer(text):
+        word = match.group(0)
+        if word.isupper() and len(re.sub(r"[^A-Z]", "", word)) < 3:
+            continue
+        spans.append(Span(word, match.start(), match.end()))
+    for name in marked:
+        match = re.search(rf"(?<![A-Za-z0-9_\-]){re.escape(name)}(?![A-Za-z0-9_])", text)  # a word, not part of one
+        if match and not any(s.start <= match.start() < s.end for s in spans):
+            spans.append(Span(name, match.start(), match.end()))
+    # 「mount(8)」 points at another page: a reference, not a fact of this one.
+    return sorted((s for s in spans if not re.match(r"\(\d", text[s.end:])), key=lambda s: s.start)
+
+
+def prose_weight(text: str) -> int:
+    """How much running prose a line holds: its kana and kanji, and three per plain lower-case English word. A
+    synopsis or a configuration line (「-I[FMT], --iso-8601[=FMT]」「42 6 * * * root run-parts --report …」) has little."""
+    japanese = len(re.findall(r"[ぁ-ゖァ-ヺ一-鿿]", text))
+    english = sum(1 for w in text.split() if re.fullmatch(r"[a-z]{2,}[,.;:]?", w))
+    return japanese + 3 * english
+
+
+def marked_names(chunk_text: str) -> frozenset[str]:
+    """The chunk's `code` and **bold** spans that are single names (no spaces inside)."""
+    names = set()
+    for match in _MARKED.finditer(chunk_text):
+        name = (match.group(1) or match.group(2)).strip()
+        if name and " " not in name and re.search(r"[A-Za-z]", name):
+            names.add(name)
+    return frozenset(names)
