@@ -526,19 +526,24 @@ class Builder:
         evidence = f"{d.heading_line}\n{d.sentence}"
         yield self.choice(chunk, _what_is(d.term), d.sentence, distractors, evidence, rng)
 
-    def _term_item(self, chunk: Chunk, sentence: str, start: int, text: str, group: str | None) -> Item | None:
-        """A term of the notes blanked in its sentence: typed (cloze) or chosen among terms of its kind (single)."""
+    def _term_item(self, chunk: Chunk, sentence: str, start: int, text: str, group: str | None,
+                   typed: bool = True) -> Item | None:
+        """A term of the notes blanked in its sentence: typed (cloze) or chosen among terms of its kind (single).
+        `typed` False: one item of an unordered enumeration, which any other item of it would fill as well when
+        typed; it is asked only with options."""
         blanked = sentence[:start] + BLANK + sentence[start + len(text):]
         ctx = context_label(chunk, [text])
         rng = self.rng("sentence", chunk.id, sentence, text)
-        if group is None or rng.random() < 0.5:
+        if (group is None or rng.random() < 0.5) and typed:
             return self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [], sentence,
                              answer_text=[text])
         distractors = self.glossary.distractors([text], chunk.id, 6, rng, group=group)
         item = self.choice(chunk, _tagged(f"空欄に入る語句として正しいものはどれか。\n{blanked}", ctx), text,
                            distractors, sentence, rng, clue=blanked.replace(BLANK, " "))
         # With too few terms of its kind to choose from, the blank is still a question: typed.
-        return item or self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [],
+        if item is not None or not typed:
+            return item
+        return self.make(ItemType.CLOZE, chunk, _tagged(f"空欄に入る語句を答えよ。\n{blanked}", ctx), [], [],
                                  sentence, answer_text=[text])
 
     def amount_cloze(self, chunk: Chunk, line: str, span: Span, evidence: str) -> Item:
@@ -569,6 +574,7 @@ class Builder:
             terms = [] if definition_line else sorted(self.glossary.terms_in(sentence),
                                                       key=lambda t: self.key_uses[comparable(t.text)])
             enumerated = {comparable(x) for e in f.enumerations if e.sentence == sentence for x in e.items}
+            unordered = {comparable(x) for e in f.enumerations if e.sentence == sentence and not e.sequence for x in e.items}
             for term in terms:
                 t = comparable(term.text)
                 if form.count(t) != 1 or len(form) - len(t) < 10 or (len(t) < 3 and term.kind != "latin"):
@@ -584,7 +590,8 @@ class Builder:
                     continue
                 self.key_uses[t] += 1
                 taken.append((start, start + len(term.text)))
-                yield self._term_item(chunk, sentence, start, term.text, term.group if len(taken) == 1 else None)
+                yield self._term_item(chunk, sentence, start, term.text, term.group if len(taken) == 1 else None,
+                                      typed=t not in unordered)
                 if len(taken) == 2:
                     break
             for span in [] if definition_line or prose_weight(sentence) < MIN_PROSE else identifiers(sentence, marked):
