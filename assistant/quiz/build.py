@@ -135,6 +135,21 @@ def _ends_with_noun(sentence: str) -> bool:
     return bool(words) and words[-1].feature.pos1 == "名詞"
 
 
+def head_noun(text: str) -> str:
+    """The noun a text ends on (「…を提供するサービス。」 → サービス, 「…できる機能。」 → 機能), or "" when it ends otherwise."""
+    words = [w for w in tag(text.strip().rstrip("。.")) if w.feature.pos1 not in ("補助記号", "空白")]
+    return words[-1].surface if words and words[-1].feature.pos1 == "名詞" else ""
+
+
+_EXAMPLE_SLOT = re.compile(r"\s*[、,]\s*[^、。,]{1,24}?など")
+
+
+def example_slot(sentence: str, start: int, end: int) -> bool:
+    """True when the span is one example of an open list (「CSV、Parquetなど」): any example of the kind fills its blank."""
+    before = sentence[:start].rstrip()
+    return bool(_EXAMPLE_SLOT.match(sentence[end:])) or (before.endswith(("、", ",")) and sentence[end:].lstrip().startswith("など"))
+
+
 def value_kind(text: str) -> str | None:
     """The unit of a text that is one amount and nothing else (「90分」 → 分, 「28%」 → %, 「¥20,000 (税別)」 → ¥), else None."""
     spans = quantities(text)
@@ -205,12 +220,16 @@ class Builder:
                             and _ends_with_noun(f.definition.sentence) and is_statement(f.definition.sentence)]
         self.descriptions = self._description_pool()
         self.key_uses: Counter = Counter()
-        # In how many sentences each term of the notes is written: a term of many (学習, トレーニング) is a general word.
-        self.sentence_counts: Counter = Counter()
+        # In how many sections each term of the notes is written: a term of many (学習, トレーニング) is a general word;
+        # a name is written in its own section and a few others (Parquet).
+        forms = {comparable(term.text) for term in self.glossary.terms}
+        sections: dict[str, set[str]] = {}
         for f in self.facts:
-            for sentence in f.sentences:
-                form = comparable(sentence)
-                self.sentence_counts.update(t for t in {comparable(term.text) for term in self.glossary.terms} if t in form)
+            text = comparable(" ".join(f.sentences))
+            for t in forms:
+                if t in text:
+                    sections.setdefault(t, set()).add(f"{f.chunk.source}#{f.chunk.heading_path}")
+        self.sentence_counts: Counter = Counter({t: len(found) for t, found in sections.items()})
         # How often each code-like name is written in the notes' sentences, table rows and lines.
         self.name_counts: Counter = Counter()
         for f in self.facts:
@@ -523,6 +542,13 @@ class Builder:
         # nearest in length first, so that the odd one out does not give the key away
         siblings.sort(key=lambda o: abs(math.log(len(o) / len(d.sentence))) + rng.random() * 0.3)
         distractors = siblings + self.other_descriptions(d.sentence, chunk, 12, rng, exclude=siblings)
+        # Descriptions of the key's kind first: 「…機能。」 among 機能, 「…サービス。」 among サービス. A key whose head noun no
+        # other description has (the only 「サービス」 among formats and use cases) would stand out: no item.
+        head = head_noun(d.sentence)
+        same = [x for x in distractors if head_noun(x) == head]
+        if not same:
+            return
+        distractors = same + [x for x in distractors if x not in same]
         evidence = f"{d.heading_line}\n{d.sentence}"
         yield self.choice(chunk, _what_is(d.term), d.sentence, distractors, evidence, rng)
 
@@ -555,7 +581,7 @@ class Builder:
 
     def from_sentences(self, f: ChunkFacts) -> Iterator[Item | None]:
         """Up to MAX_PER_SENTENCE items per sentence, each blanking a different span: a term of the notes (a second
-        one only when it is a specific name, written in at most MAX_NAME_FREQUENCY sentences), a code-like name
+        one only when it is a specific name, written in at most MAX_NAME_FREQUENCY sections), a code-like name
         (REFRESH, EnableNetworkIsolation, SIGTERM, a `code` span), and the amounts (60 of 最大60秒)."""
         chunk = f.chunk
         # Term–definition lines are asked as such already (their amounts still are not).
@@ -588,10 +614,18 @@ class Builder:
                 start = sentence.find(term.text)
                 if not free(start, start + len(term.text)):
                     continue
+                # Typed only when the blank has one answer: a specific name (not a general word such as トレーニング,
+                # for which 学習 would do as well), not one item of an unordered enumeration or an open list of examples.
+                typed = (t not in unordered and self.sentence_counts[t] <= MAX_NAME_FREQUENCY
+                         and not example_slot(sentence, start, start + len(term.text)))
+                if taken and not typed:  # a second blank is always typed
+                    continue
+                item = self._term_item(chunk, sentence, start, term.text, term.group if not taken else None, typed=typed)
+                if item is None:  # no options of its kind and not to be typed: the next term of the sentence
+                    continue
                 self.key_uses[t] += 1
                 taken.append((start, start + len(term.text)))
-                yield self._term_item(chunk, sentence, start, term.text, term.group if len(taken) == 1 else None,
-                                      typed=t not in unordered)
+                yield item
                 if len(taken) == 2:
                     break
             for span in [] if definition_line or prose_weight(sentence) < MIN_PROSE else identifiers(sentence, marked):
@@ -601,7 +635,8 @@ class Builder:
                 if t in self.glossary.by_form or t in enumerated:
                     continue
                 if self.name_counts[t] > MAX_NAME_FREQUENCY or self.key_uses[t] >= MAX_KEY_USES or form.count(t) != 1 \
-                        or len(form) - len(t) < 10 or not free(span.start, span.end):
+                        or len(form) - len(t) < 10 or not free(span.start, span.end) \
+                        or example_slot(sentence, span.start, span.end):
                     continue
                 self.key_uses[t] += 1
                 taken.append((span.start, span.end))

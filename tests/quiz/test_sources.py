@@ -7,7 +7,7 @@ import pytest
 
 from corpus.text import comparable, evidence_form
 
-from assistant.quiz.build import Builder, build_bank, fitting, lengths_fit, value_kind
+from assistant.quiz.build import Builder, build_bank, example_slot, fitting, head_noun, lengths_fit, value_kind
 from assistant.quiz.facts import identifiers, marked_names, prose_weight, quantities
 from assistant.quiz.gates import NotesText, first_failure
 from assistant.quiz.items import BLANK, ItemType, read_bank
@@ -58,7 +58,11 @@ SOURCE_NOTES = """# ノート
 
 ### オプション
 
-CPU使用率のヘッドルームと閾値、メモリ使用率の余裕、ルックバック期間などのオプションを指定できる。
+オプションとして、CPU使用率のヘッドルームと分析のルックバック期間を指定できる。
+
+### ファイル形式
+
+CSV、Parquetなどの行列の形式にできるデータを構造化データと呼ぶ。
 """
 
 
@@ -113,9 +117,30 @@ def test_code_like_names_are_blanked_as_typed_answers(source_bank):
 
 def test_a_second_specific_name_in_a_sentence_gives_its_own_item(source_bank):
     items, _ = source_bank
-    sentence = "CPU使用率のヘッドルームと閾値、メモリ使用率の余裕、ルックバック期間などのオプションを指定できる。"
+    sentence = "オプションとして、CPU使用率のヘッドルームと分析のルックバック期間を指定できる。"
     keys = {i.answer_text[0] for i in items if i.evidence == sentence}
     assert {"ヘッドルーム", "ルックバック期間"} <= keys, keys
+
+
+def test_no_typed_blank_for_one_example_of_an_open_list(source_bank):
+    items, _ = source_bank
+    sentence = "CSV、Parquetなどの行列の形式にできるデータを構造化データと呼ぶ。"
+    assert not [i for i in items if i.evidence == sentence and i.type is ItemType.CLOZE
+                and i.answer_text[0] in ("CSV", "Parquet")]
+    assert example_slot(sentence, 0, 3) and example_slot(sentence, 4, 11)
+    assert not example_slot("マテリアライズド・ビューはREFRESHコマンドで更新する。", 13, 20)
+
+
+def test_a_definition_whose_head_noun_no_distractor_shares_gives_no_item(source_bank):
+    items, _ = source_bank
+    assert head_noun("適正サイズの推奨事項を提供するサービス。") == "サービス"
+    assert head_noun("更新することができる。") == ""
+    # the section's defining sentence 「…ストレージクラス。」: no other description is a クラス
+    assert not [i for i in items if i.stem == "「S3 Express One Zone」とは何か。"]
+    for item in items:  # a section's definition (heading line + sentence as evidence) among descriptions of its kind
+        if item.type is ItemType.SINGLE and item.stem.endswith("とは何か。") and "\n" in item.evidence:
+            heads = [head_noun(o) for o in item.options]
+            assert heads.count(head_noun(item.answer_text[0])) >= 2, item.options
 
 
 def test_pairings_of_a_table_and_of_a_term_list(source_bank):
