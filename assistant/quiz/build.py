@@ -25,7 +25,7 @@ from assistant.quiz.facts import (ChunkFacts, Definition, Enumeration, ListBlock
                                   NOTES_HEADING, clean_term, clean_text, heading_term, identifiers, is_log_heading, is_log_section,
                                   is_narration, is_term, marked_names, number_of, ordinal_of, prose_weight, quantities)
 from assistant.quiz.gates import GATES, LENGTH_SLACK, MAX_LENGTH_RATIO, NotesText, first_failure, leans_on_previous, stem_words
-from assistant.quiz.glossary import Glossary
+from assistant.quiz.glossary import MIN_NEARNESS, Glossary
 from assistant.quiz.items import BLANK, Item, ItemType, Source, item_id, write_bank
 
 DEFAULT_SEED = 0
@@ -260,6 +260,9 @@ class Builder:
         scored = []
         for text, other in self.descriptions:
             if comparable(text) in banned or other == row:
+                continue
+            # as for terms (glossary.MIN_NEARNESS): a description from a chunk of another topic is ruled out by its topic
+            if self.glossary.ranked and float(self.glossary.similarity[row, other]) < MIN_NEARNESS:
                 continue
             closeness = -abs(math.log(max(1, len(text)) / max(1, len(key))))
             scored.append((-(closeness + float(self.glossary.similarity[row, other]) + rng.random() * 0.2), text))

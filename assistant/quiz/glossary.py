@@ -62,6 +62,8 @@ def edit_distance(a: str, b: str) -> int:
 # (TensorBoard / TensorBoad, but not L1 / L2 or Top-K / Top-P), and katakana names equal but for ー and ・
 # (サーバレス / サーバーレス). Descriptions and mixed phrases that differ in a word (テキスト生成 / テキスト要約) differ in meaning.
 NEAR_VARIANT = 0.15
+# How near (in standard deviations of the key chunk's cosines to all chunks) a distractor's chunk must be.
+MIN_NEARNESS = 0.5
 MIN_VARIANT_LETTERS = 6
 _DIGITS = re.compile(r"\d+")
 
@@ -133,8 +135,10 @@ class Glossary:
             # Standardised per row: raw cosines of e5 are all high, only their spread says "nearer".
             spread = raw.std(axis=1, keepdims=True)
             self.similarity = (raw - raw.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-6)
+            self.ranked = True
         else:
             self.similarity = np.eye(len(facts))
+            self.ranked = False
         self.chunk_forms = [evidence_form(f.chunk.text) for f in facts]
         self.sections = [f.chunk.heading_path for f in facts]
 
@@ -193,6 +197,10 @@ class Glossary:
             if any(form in k or k in form for k in key_forms) or evidence_form(term.text) in chunk_form:
                 continue
             if not all(_lengths_fit(term.text, k) for k in keys):  # the option-length gate would drop the item
+                continue
+            # A term from a chunk no nearer than the average chunk is of another topic (スカラー for ヘッドルーム, MLflow
+            # for S3 as storage): a learner rules it out by its topic alone.
+            if self.ranked and float(self.similarity[row, term.chunk_row]) < MIN_NEARNESS:
                 continue
             score = (2.0 if term.kind in kinds else 0.0)
             score += 0.8 * float(self.similarity[row, term.chunk_row])

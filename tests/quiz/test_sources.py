@@ -209,3 +209,29 @@ def test_a_value_is_offered_only_among_values_of_its_unit(source_index):
     item = builder.choice(chunk, "「試験時間」として正しいものはどれか。", "90分", ["3年", "なし", "120分", "60分", "45分"], "90分", rng)
     assert item is not None and all(comparable(o).endswith("分") for o in item.options)
     assert builder.choice(chunk, "「試験時間」として正しいものはどれか。", "90分", ["3年", "なし", "65問"], "90分", rng) is None
+
+
+def test_distractors_come_only_from_chunks_near_the_keys(source_index):
+    import random
+
+    import numpy as np
+
+    from index.storage import read_index
+
+    from assistant.quiz.glossary import MIN_NEARNESS
+
+    _, index_dir = source_index
+    builder = Builder(read_index(index_dir), seed=1)
+    glossary = builder.glossary
+    key = "パイプモード" if comparable("パイプモード") in glossary.by_form else glossary.terms[0].text
+    row = glossary.by_form[comparable(key)].chunk_row
+    chunk_id = builder.facts[row].chunk.id
+    glossary.similarity = np.ones_like(glossary.similarity)
+    glossary.ranked = True
+    before = glossary.distractors([key], chunk_id, 20, random.Random(0))
+    assert before
+    far = glossary.by_form[comparable(before[0])].chunk_row
+    glossary.similarity[row, far] = MIN_NEARNESS - 1.0
+    after = glossary.distractors([key], chunk_id, 20, random.Random(0))
+    assert not [t for t in after if glossary.by_form[comparable(t)].chunk_row == far]
+    assert set(after) == {t for t in before if glossary.by_form[comparable(t)].chunk_row != far}
