@@ -195,7 +195,7 @@ def _unit_after(text: str, span: Span) -> str:
 MAX_PER_SENTENCE = 3
 # A code-like name written more often than this in the notes (SageMaker, AWS) is the subject, not a fact to recall.
 MAX_NAME_FREQUENCY = 3
-# A code-like name or an amount is blanked only in a line of running prose (facts.prose_weight), not in a synopsis,
+# A word is blanked only in a line of running prose (facts.prose_weight), not in a synopsis, a list of references,
 # a configuration line or a table written as text.
 MIN_PROSE = 12
 
@@ -592,7 +592,8 @@ class Builder:
         marked = marked_names(chunk.text)
         for sentence in f.sentences:
             form = comparable(sentence)
-            if not is_statement(sentence) or leans_on_previous(sentence):
+            # A line of references or a synopsis (「kill(1), clone(2), …」) is no statement to blank a word of.
+            if not is_statement(sentence) or leans_on_previous(sentence) or prose_weight(sentence) < MIN_PROSE:
                 continue
             taken: list[tuple[int, int]] = []
 
@@ -631,7 +632,7 @@ class Builder:
                 yield item
                 if len(taken) == 2:
                     break
-            for span in [] if definition_line or prose_weight(sentence) < MIN_PROSE else identifiers(sentence, marked):
+            for span in [] if definition_line else identifiers(sentence, marked):
                 t = comparable(span.text)
                 if len(taken) >= MAX_PER_SENTENCE or not t:
                     break
@@ -645,7 +646,7 @@ class Builder:
                 taken.append((span.start, span.end))
                 yield self._term_item(chunk, sentence, span.start, span.text, None)
                 break
-            for span in quantities(sentence)[:2] if prose_weight(sentence) >= MIN_PROSE else []:
+            for span in quantities(sentence)[:2]:
                 if len(taken) >= MAX_PER_SENTENCE:
                     break
                 if free(span.start, span.end):
