@@ -1,8 +1,10 @@
 """PDF notes: the text layer read with pdfminer.six, as sections under their headings, each with its page.
 
 Headings come from the PDF's outline (bookmarks) when it has one, otherwise from font sizes larger than the body's.
-Lines are joined back into sentences across line breaks (without a space between Japanese characters); text placed
-side by side on one line becomes a Markdown table row; running headers, footers and page numbers are dropped.
+Lines the page wrapped are joined back into sentences (without a space between Japanese characters); a line that
+stops short of the margin where the next line's first word would have fitted ended where its author broke it, and
+stays a line, as in the Markdown it may have come from. Text placed side by side on one line becomes a Markdown table
+row, with the columns that a bordered table's rules give; running headers, footers and page numbers are dropped.
 A sentence cut by a page break is finished on the page where it started. Multi-column layouts are read row by row.
 """
 
@@ -32,6 +34,9 @@ class _Row:
     size: float
     cells: list[tuple[float, str]] = field(default_factory=list)  # (left edge, text)
     band: tuple[float, float] | None = None  # the horizontal rules above and below, in a bordered table
+    right: float = 0.0  # where its text ends
+    first_word: float = 0.0  # the width of its first word, and of its first piece where Japanese may wrap
+    first_piece: float = 0.0
 
     @property
     def texts(self) -> list[str]:
@@ -49,6 +54,9 @@ class _Block:
     level: int = 0
     page: int = 0
     cells: list[tuple[float, str]] = field(default_factory=list)  # a table row's cells, by left edge
+    first_row: _Row | None = None  # a paragraph's first and last lines
+    last_row: _Row | None = None
+    right_edge: float = 0.0  # where the document's full lines end
 
 
 def _table_row(cells: list[tuple[float, str]]) -> str:
@@ -97,42 +105,82 @@ def read(data: bytes, name: str) -> Reading:
     return _reading(blocks, title, name)
 
 
+@dataclass
+class _Line:
+    """One piece of text on one baseline, as pdfminer found it, with the width of its first word."""
+
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    size: float
+    text: str
+    first_word: float
+    first_piece: float
+    band: tuple[float, float] | None = None
+
+
+def _line(item) -> _Line | None:
+    from pdfminer.layout import LTChar
+
+    text = item.get_text().strip()
+    if not text:
+        return None
+    chars = [c for c in item if isinstance(c, LTChar)]
+    sizes = [c.size for c in chars]
+    size = Counter(round(s * 2) / 2 for s in sizes).most_common(1)[0][0] if sizes else 0.0
+    return _Line(item.y1, item.y0, item.x0, item.x1, size, text, *_first_word_widths(item))
+
+
+def _first_word_widths(item) -> tuple[float, float]:
+    """How wide the line's first word is, up to a space, and its first piece where Japanese may wrap: one Japanese
+    character, or the Latin letters before one ("AWS" of "AWS認定")."""
+    from pdfminer.layout import LTChar
+
+    word = piece = None
+    for child in item:
+        text = child.get_text()
+        if not text.strip():
+            if word is not None:
+                break
+            continue
+        if isinstance(child, LTChar):
+            if piece is None and _wide(text[0]):
+                piece = child.x1 if word is None else word
+            word = child.x1
+    word = word if word is not None else item.x1
+    return max(word - item.x0, 0.0), max((piece if piece is not None else word) - item.x0, 0.0)
+
+
 def _rows(layout) -> list[_Row]:
     """The page's text as visual rows, top to bottom; a row's cells are its columns, left to right.
 
     Pieces of one line with a small gap are one cell. Lines between the same two horizontal rules (a bordered table's
     row), or whose boxes overlap vertically (a cell centred beside a cell of two lines), are one row, and the lines of
-    one column within a row are joined: one table row.
+    one column within a row are joined: one table row. Where the rules are drawn cell by cell, their ends are the
+    column edges: pieces of one cell (a justified line spaced out word by word) are one text, text never runs from one
+    cell into the next, and the last row, which may have no rule under it, runs from the rule above it down to the
+    first clear gap.
     """
-    from pdfminer.layout import LTChar, LTCurve, LTTextLine
+    from pdfminer.layout import LTCurve, LTTextLine
 
-    lines: list[list] = []
-    rules: set[float] = set()
+    lines: list[_Line] = []
+    segments: dict[float, set[tuple[float, float]]] = {}
 
     def collect(item) -> None:
         if isinstance(item, LTCurve):  # LTLine and LTRect too: a horizontal rule is a thin, wide one
             if item.height < 2 and item.width > 20:
-                rules.add(round((item.y0 + item.y1) / 2, 1))
+                segments.setdefault(round((item.y0 + item.y1) / 2, 1), set()).add((round(item.x0, 1), round(item.x1, 1)))
         elif isinstance(item, LTTextLine):
-            text = item.get_text().strip()
-            if text:
-                sizes = [c.size for c in item if isinstance(c, LTChar)]
-                size = Counter(round(s * 2) / 2 for s in sizes).most_common(1)[0][0] if sizes else 0.0
-                lines.append([item.y1, item.y0, item.x0, item.x1, size, text])
+            if (line := _line(item)) is not None:
+                lines.append(line)
         elif hasattr(item, "__iter__"):
             for child in item:
                 collect(child)
 
     collect(layout)
-    lines.sort(key=lambda line: (-line[0], line[2]))
-    merged: list[list] = []
-    for line in lines:
-        left = next((m for m in reversed(merged[-4:]) if abs(m[0] - line[0]) < 1.5 and 0 <= line[2] - m[3] < 1.5 * max(line[4], 1)), None)
-        if left is None:
-            merged.append(line)
-        else:
-            left[3], left[4], left[5] = line[3], max(left[4], line[4]), _join_words(left[5], line[5])
-    levels = sorted(rules)
+    levels = sorted(segments)
+    edges = {y: _column_edges(spans) for y, spans in segments.items()}
 
     def band(top: float, bottom: float) -> tuple[float, float] | None:
         """The two rules around a line, when they are close enough to be a table row's borders."""
@@ -143,29 +191,80 @@ def _rows(layout) -> list[_Row]:
             return None
         return below, above
 
-    def same_row(row: _Row, top: float, bottom: float, where: tuple[float, float] | None) -> bool:
-        if where is not None or row.band is not None:
-            return where == row.band
-        return min(row.top, top) - max(row.bottom, bottom) >= 0.3 * min(max(top - bottom, 1.0), row.top - row.bottom)
+    def inside_one_cell(line: _Line, rule: float) -> bool:
+        return bool(edges[rule]) and not any(line.x0 + 1 < x < line.x1 - 1 for x in edges[rule])
+
+    lines.sort(key=lambda line: (-line.top, line.x0))
+    reach: dict[float, float] = {}  # an open last row's rule above -> the bottom of its lowest line so far
+    for line in lines:
+        line.band = band(line.top, line.bottom)
+        if line.band is None:
+            above = next((y for y in levels if y >= (line.top + line.bottom) / 2), None)
+            if (above is not None and inside_one_cell(line, above)
+                    and reach.get(above, above) - line.top < 0.5 * max(line.size, 1.0)):
+                line.band = (float("-inf"), above)
+                reach[above] = min(reach.get(above, above), line.bottom)
+
+    def cell_of(line: _Line) -> int | None:
+        """The column a line sits in, when its row's rules give the columns."""
+        if line.band is None or not edges[line.band[1]]:
+            return None
+        return sum(1 for x in edges[line.band[1]] if x <= line.x0 + 1)
+
+    merged: list[_Line] = []
+    for line in lines:
+        cell = cell_of(line)
+        left = None
+        for m in reversed(merged[-4:]):
+            if abs(m.top - line.top) >= 1.5 or line.x0 < m.x1 - 1:
+                continue
+            if cell is not None:
+                if m.band == line.band and cell_of(m) == cell:
+                    left = m
+            elif line.x0 - m.x1 < 1.5 * max(line.size, 1):
+                left = m
+            break
+        if left is None:
+            merged.append(line)
+            continue
+        gap = line.x0 - left.x1
+        joined = f"{left.text} {line.text}" if cell is not None and gap > 0.25 * max(line.size, 1) else _join_words(left.text, line.text)
+        left.x1, left.size, left.text = line.x1, max(left.size, line.size), joined
+
+    def same_row(row: _Row, line: _Line) -> bool:
+        if line.band is not None or row.band is not None:
+            return line.band == row.band
+        return (min(row.top, line.top) - max(row.bottom, line.bottom)
+                >= 0.3 * min(max(line.top - line.bottom, 1.0), row.top - row.bottom))
 
     rows: list[_Row] = []
-    for top, bottom, x0, _x1, size, text in merged:
-        where = band(top, bottom)
-        row = next((r for r in rows[-3:] if same_row(r, top, bottom, where)), None)
+    for line in merged:
+        row = next((r for r in rows[-3:] if same_row(r, line)), None)
         if row is None:
-            rows.append(_Row(top, bottom, size, [(x0, text)], where))  # type: ignore[list-item]
+            rows.append(_Row(line.top, line.bottom, line.size, [(line.x0, line.text)], line.band, line.x1, line.first_word,
+                             line.first_piece))
         else:
-            row.cells.append((x0, text))  # type: ignore[arg-type]
-            row.top, row.bottom, row.size = max(row.top, top), min(row.bottom, bottom), max(row.size, size)
+            row.cells.append((line.x0, line.text))
+            row.top, row.bottom, row.size = max(row.top, line.top), min(row.bottom, line.bottom), max(row.size, line.size)
+            row.right = max(row.right, line.x1)
     for row in rows:
+        column_edges = edges[row.band[1]] if row.band is not None else []
         columns: list[list] = []
         for x0, text in sorted(row.cells, key=lambda cell: cell[0]):  # stable: each column's lines stay top to bottom
-            if columns and abs(columns[-1][0] - x0) < 3:
+            if columns and (abs(columns[-1][0] - x0) < 3 if not column_edges
+                            else not any(columns[-1][0] + 1 < x <= x0 + 1 for x in column_edges)):
                 columns[-1][1] = join_lines(columns[-1][1], text)
             else:
                 columns.append([x0, text])
-        row.cells = [(x0, text) for x0, text in columns]  # type: ignore[misc]
+        row.cells = [(x0, text) for x0, text in columns]
     return rows
+
+
+def _column_edges(spans: set[tuple[float, float]]) -> list[float]:
+    """Where one rule segment ends and the next begins at the same height: the inner column edges of a bordered
+    table whose rules are drawn cell by cell; none for a rule drawn in one piece (its columns are not known)."""
+    ordered = sorted(spans)
+    return sorted({round(b[0], 1) for a, b in zip(ordered, ordered[1:]) if abs(a[1] - b[0]) < 1.5 and b[0] - a[0] > 5})
 
 
 def _join_words(left: str, right: str) -> str:
@@ -204,6 +303,8 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
     # The usual gap between lines: a paragraph break is a clearly larger one (double-spaced text has large gaps too).
     gaps = sorted(a.bottom - b.top for rows in pages for a, b in zip(rows, rows[1:]) if a.size == b.size and a.bottom > b.top)
     leading = gaps[len(gaps) // 2] if gaps else 0.0
+    # Where full lines of body text end; a line that stops clearly short of it may end where its author broke it.
+    right_edge = max((r.right for rows in pages for r in rows if len(r.cells) == 1 and r.size == body), default=0.0)
     blocks: list[_Block] = []
     for number, rows in enumerate(pages, start=1):
         previous: _Row | None = None
@@ -231,11 +332,31 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
                 blocks.append(_Block("table", _table_row(row.cells), 0, number, list(row.cells)))
             elif (last and last.kind == "text" and previous is not None and row.size == previous.size
                   and previous.bottom - row.top < max(row.size * 0.8, leading + row.size * 0.5) and not _LIST_MARK.match(text)):
-                last.text = join_lines(last.text, text)
+                last.text = f"{last.text}\n{text}" if _line_break(previous, row, right_edge) else join_lines(last.text, text)
+                last.last_row = row
             else:
-                blocks.append(_Block("text", text, 0, number))
+                blocks.append(_Block("text", text, 0, number, first_row=row, last_row=row))
             previous = row
+    for block in blocks:
+        block.right_edge = right_edge
     return blocks
+
+
+def _line_break(line: _Row, row: _Row, right_edge: float) -> bool:
+    """Whether a line ended where its author broke it rather than where the page's width wrapped it.
+
+    A wrap moves down only what does not fit: when the next line's first word would have fitted in the room left, the
+    line was broken. Japanese may wrap between any two characters, but some writers (fpdf2) wrap it only at spaces,
+    so room for one Japanese character counts only between two Japanese characters (Japanese puts no space there)
+    or after a full stop.
+    """
+    room = right_edge - line.right - 0.5 * max(row.size, 1.0)
+    if room >= row.first_word:
+        return True
+    left, right = line.text.strip(), row.text.strip()
+    if not left or not right or room < row.first_piece:
+        return False
+    return (_wide(left[-1]) and _wide(right[0])) or left[-1] in "。．！？"
 
 
 def _cjk_join(left: str, right: str) -> bool:
@@ -263,7 +384,8 @@ def _finish_sentences_across_pages(blocks: list[_Block]) -> None:
     for n in range(len(blocks) - 1):
         here, there = blocks[n], blocks[n + 1]
         if (here.kind == "text" and there.kind == "text" and there.page == here.page + 1
-                and here.text and here.text[-1] not in _SENTENCE_END):
+                and here.text and here.text[-1] not in _SENTENCE_END
+                and not (here.last_row and there.first_row and _line_break(here.last_row, there.first_row, here.right_edge))):
             found = _FIRST_SENTENCE_END.search(there.text)
             end = found.end() if found else len(there.text)
             here.text = join_lines(here.text, there.text[:end])

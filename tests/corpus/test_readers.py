@@ -158,6 +158,46 @@ def test_a_sentence_cut_by_a_page_break_is_finished_on_its_first_page(tmp_path):
     assert all(c.heading_path == "long" or c.heading_path == "Boosting" for c in chunks)
 
 
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_pdf_lines_the_author_broke_stay_lines_and_lines_the_page_wrapped_are_joined():
+    # lines.pdf: fpdf2 from lines.md, where newlines are <br> as on the blog the notes come from.
+    by_path = {c.heading_path: c for c in chunks_of(FORMATS / "lines.pdf")}
+    assert by_path["改行のある段落"].text.split("\n") == [
+        "JSONを複数行出力するフォーマット", "ファイル出力する場合、拡張子は.jsonl", "列単位ではなく、行単位で分析するデータに適している。"]
+    wrapped = by_path["折り返すだけの段落"].text.split("\n")
+    assert wrapped[0].startswith("マネージドウォームプールを利用すると、") and wrapped[0].endswith("レイテンシを大幅に短縮できる。")
+    assert wrapped[1] == ("Gradient boosting builds an ensemble of shallow decision trees, each one fitting the residual errors "
+                          "left by all of the trees that came before it, so that the ensemble improves step by step.")
+
+
+def test_pdf_table_cells_stay_in_their_columns_and_the_last_row_keeps_its_wrapped_lines():
+    table = next(c for c in chunks_of(FORMATS / "lines.pdf") if c.heading_path == "出題範囲").text
+    rows = [[_squeezed(cell) for cell in line.strip("|").split("|")] for line in table.split("\n") if line.startswith("| 第")]
+    # The first line of a wrapped cell is justified word by word ("第   3   分野:   ML"); the last row has no rule under it.
+    assert rows == [["第1分野:機械学習(ML)のためのデータ準備", "28%"],
+                    ["第3分野:MLワークフローのデプロイとオーケストレーション", "22%"],
+                    ["第4分野:MLソリューションのモニタリング、保守、セキュリティ", "24%"]]
+    assert "\n表の後の段落は表の最後の行に入らない。" in table
+
+
+def test_the_bundled_notes_as_pdf_keep_every_last_table_row_whole():
+    pdf = Path(__file__).parents[2] / "eval" / "corpora" / "formats" / "pdf" / "mla-c01-study-notes.pdf"
+    text = _squeezed("\n".join(c.text for c in chunks_of(pdf)))
+    for row in ("|非同期推論|リクエストをキューに入れる必要がある推論、および大きなペイロードサイズや長時間の処理を要する推論、最大60分|",
+                "|KnouledgeDistillation(蒸留)|モデルを圧縮しながら精度を維持し、より大きな教師モデルからより小さなモデルの一般化を"
+                "促進し、多用途で効率的なモデル設計をサポートする。|"):
+        assert row in text
+
+
+def test_html_line_breaks_stay_lines():
+    by_path = {c.heading_path: c for c in chunks_of(FORMATS / "lines.html")}
+    assert [line for line in by_path["改行のある段落"].text.split("\n") if line] == [
+        "JSONを複数行出力するフォーマット", "ファイル出力する場合、拡張子は.jsonl", "列単位ではなく、行単位で分析するデータに適している。"]
+
+
 @pytest.mark.parametrize("case, reason", [
     ("encrypted", "password-protected PDF"),
     ("truncated", "cannot be read as PDF"),

@@ -66,8 +66,10 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def markdown_html(text: str) -> str:
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+def markdown_html(text: str, breaks: bool = True) -> str:
+    """The note as its blog shows it. Qiita (where the bundled note was posted) turns every newline inside a paragraph
+    into <br>, as the saved page's text shows (one line per source line); CommonMark would join them into one line."""
+    return MarkdownIt("commonmark", {"html": False, "breaks": breaks}).enable("table").render(text)
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -75,11 +77,11 @@ def title_of(text: str, fallback: str) -> str:
     return match.group(1).strip() if match else fallback
 
 
-def blog_page(text: str, stem: str) -> str:
-    return PAGE.format(title=html.escape(title_of(text, stem)), body=markdown_html(text))
+def blog_page(text: str, stem: str, breaks: bool = True) -> str:
+    return PAGE.format(title=html.escape(title_of(text, stem)), body=markdown_html(text, breaks))
 
 
-def pdf_bytes(text: str, stem: str, font_size: float = 10.5, page_numbers: bool = False) -> bytes:
+def pdf_bytes(text: str, stem: str, font_size: float = 10.5, page_numbers: bool = False, breaks: bool = True) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import TextStyle
 
@@ -98,7 +100,7 @@ def pdf_bytes(text: str, stem: str, font_size: float = 10.5, page_numbers: bool 
     pdf.add_page()
     styles = {f"h{n}": TextStyle(font_family="IPAexGothic", font_size_pt=size * font_size / 10.5, t_margin=4, b_margin=2)
               for n, size in zip(range(1, 7), (20, 16, 13.5, 12, 11, 11))}
-    body = markdown_html(text)
+    body = markdown_html(text, breaks)
     # fpdf2 draws <pre> in Courier, which has no Japanese glyphs; code keeps its lines in the CJK font instead.
     body = re.sub(r"<pre><code[^>]*>(.*?)</code></pre>", lambda m: "<p>" + m.group(1).strip().replace("\n", "<br>") + "</p>",
                   body, flags=re.S)
