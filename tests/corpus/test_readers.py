@@ -183,6 +183,23 @@ def test_pdf_table_cells_stay_in_their_columns_and_the_last_row_keeps_its_wrappe
     assert "\n表の後の段落は表の最後の行に入らない。" in table
 
 
+def test_a_line_broken_at_the_foot_of_a_page_is_not_finished_from_the_next_page(tmp_path):
+    pdf = fpdf()
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    full = "Gradient boosting fits each new shallow tree to the residual errors of the ensemble so"
+    for n in range(40):
+        pdf.text(20, 20 + 6 * n, full)
+    pdf.text(20, 260, "The three ensemble methods")  # no full stop, but the next page's first word would fit after it
+    pdf.add_page()
+    pdf.text(20, 20, "Boosting, bagging and stacking combine weak learners.")
+    path = tmp_path / "foot.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    pages = {c.location: c.text for c in chunks_of(path)}
+    assert pages["p. 1"].endswith("residual errors of the ensemble so The three ensemble methods")
+    assert pages["p. 2"] == "Boosting, bagging and stacking combine weak learners."
+
+
 def test_the_bundled_notes_as_pdf_keep_every_last_table_row_whole():
     pdf = Path(__file__).parents[2] / "eval" / "corpora" / "formats" / "pdf" / "mla-c01-study-notes.pdf"
     text = _squeezed("\n".join(c.text for c in chunks_of(pdf)))
