@@ -375,7 +375,7 @@ def identifiers(text: str, marked: frozenset[str] = frozenset()) -> list[Span]:
         if word.isupper() and len(re.sub(r"[^A-Z]", "", word)) < 3:
             continue
         spans.append(Span(word, match.start(), match.end()))
-    for name in marked:
+    for name in sorted(marked, key=lambda n: (-len(n), n)):  # longest first (inetd.conf before inetd), in a fixed order
         match = re.search(rf"(?<![A-Za-z0-9_\-]){re.escape(name)}(?![A-Za-z0-9_])", text)  # a word, not part of one
         if match and not any(s.start <= match.start() < s.end for s in spans):
             spans.append(Span(name, match.start(), match.end()))

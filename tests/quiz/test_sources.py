@@ -178,6 +178,9 @@ def test_identifiers_are_whole_names_and_not_references():
     assert [s.text for s in identifiers("logged user information", frozenset({"at"}))] == []
     assert [s.text for s in identifiers("run at noon", frozenset({"at"}))] == ["at"]
     assert marked_names("use **fsck**(8) or `tune2fs` or **two words**") == {"fsck", "tune2fs"}
+    # the longest marked name wins, whatever the set's order: 「inetd.conf(5)」 is a reference, not 「inetd」 + .conf(5)
+    for names in (frozenset({"inetd", "inetd.conf"}), frozenset({"inetd.conf", "inetd"})):
+        assert identifiers("see inetd.conf(5) for it", names) == []
 
 
 def test_prose_weight_tells_prose_from_synopsis_lines():
