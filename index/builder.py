@@ -16,9 +16,15 @@ from index.bm25 import BM25Index
 from index.embedders import DEFAULT_EMBEDDER, Embedder, make_embedder
 from index.faiss_store import FaissStore, index_kind_for
 from index.manifest import FORMAT_VERSION, Manifest, StaleIndexError
-from index.storage import SENTENCES_NAME, index_exists, index_lock, read_index, write_index
+from index.sentences import Lexicon, notes_text
+from index.storage import (LEXICON_NAME, NOTES_TEXT_NAME, SENTENCE_VECTORS_NAME, SENTENCES_NAME, index_exists, index_lock, read_index,
+                           write_index)
 
 EMBED_BATCH = 32
+# Notes with more sentences than this get no stored sentence vectors: embedding them all took 6 of the 9 minutes of
+# a 10k-chunk index (issue 17) and most are never read, while an answer embeds the ~25 sentences of its 3 passages
+# in a fraction of a second. Below it they cost at most about a minute and the first answers need not embed.
+SENTENCE_VECTORS_UP_TO = 20_000
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,16 @@ class Previous:
     sentences: Mapping[str, np.ndarray]
     manifest: Manifest | None
 
-    @property
     def has_sentences(self) -> bool:
-        return self.manifest is not None and SENTENCES_NAME in self.manifest.checksums
+        """Whether the index stores sentence vectors, in either layout."""
+        sums = self.manifest.checksums if self.manifest else {}
+        return SENTENCE_VECTORS_NAME in sums or SENTENCES_NAME in sums
+
+    def current_layout(self, want_sentences: bool) -> bool:
+        """Whether the index has what this version writes: word weights, and sentence vectors in the per-chunk layout
+        exactly when they are wanted."""
+        sums = self.manifest.checksums if self.manifest else {}
+        return LEXICON_NAME in sums and NOTES_TEXT_NAME in sums and SENTENCES_NAME not in sums and (SENTENCE_VECTORS_NAME in sums) == want_sentences
 
 
 def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> Previous:
@@ -64,7 +77,17 @@ def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> P
     if old.manifest.embedder != embedder or old.manifest.chunker != chunker:
         return Previous({}, {}, old.manifest)
     vectors = old.dense.vectors()
-    return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentences, old.manifest)
+    return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentence_vectors, old.manifest)
+
+
+def _sentence_texts(chunks: list[Chunk], limit: int) -> list[str] | None:
+    """The distinct sentence texts of `chunks`, or None as soon as there are more than `limit`."""
+    found: dict[str, None] = {}
+    for chunk in chunks:
+        found.update(dict.fromkeys(chunk.sentence_texts()))
+        if len(found) > limit:
+            return None
+    return list(found)
 
 
 def _embed(encoder: Embedder, texts: list[str], desc: str, unit: str, progress: bool) -> dict[str, np.ndarray]:
@@ -97,18 +120,22 @@ def build_index(
         previous = _previous(index_dir, embedder_name, settings.as_dict(), rebuild)
         known, old = previous.vectors, previous.manifest
         notes_path = str(Path(notes_dir).resolve())
-        if (old and known and previous.has_sentences and old.files == files and old.notes_dir == notes_path
+        sentence_texts = _sentence_texts(chunks, SENTENCE_VECTORS_UP_TO)
+        want_sentences = sentence_texts is not None
+        if (old and known and previous.current_layout(want_sentences) and old.files == files and old.notes_dir == notes_path
                 and old.chunk_count == len(chunks)):
             return BuildSummary(index_dir, len(files), len(chunks), 0, len(chunks), time.perf_counter() - started, notes.skipped, True)
         embedder = make_embedder(embedder_name)
         missing = [c for c in chunks if c.id not in known]
-        sentence_texts = list(dict.fromkeys(t for c in chunks for t in c.sentence_texts()))
-        new_sentences = [t for t in sentence_texts if t not in previous.sentences]
+        reusable = dict(previous.sentences.items()) if want_sentences and previous.has_sentences() else {}
+        new_sentences = [t for t in sentence_texts or () if t not in reusable]
         encoder = embedder.for_bulk(len(missing) + len(new_sentences))
         by_text = _embed(encoder, [c.embedding_text() for c in missing], "embedding", "chunk", progress)
         fresh = {c.id: by_text[c.embedding_text()] for c in missing}
+        del by_text
         embedded = _embed(encoder, new_sentences, "embedding sentences", "sentence", progress)
-        sentences = {t: embedded[t] if t in embedded else previous.sentences[t] for t in sentence_texts}
+        sentences = {t: embedded[t] if t in embedded else reusable[t] for t in sentence_texts} if sentence_texts is not None else None
+        del embedded, reusable
         vectors = np.stack([known.get(c.id, fresh.get(c.id)) for c in chunks]) if chunks else np.zeros((0, embedder.dim), np.float32)
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -123,8 +150,10 @@ def build_index(
             index_kind=index_kind_for(len(chunks)).value,
             skipped={s.source: s.reason for s in notes.skipped},
         )
+        known.clear()
+        fresh.clear()
         write_index(index_dir, manifest, chunks, FaissStore.build(vectors), BM25Index.build([c.embedding_text() for c in chunks]),
-                    sentences)
+                    sentences, Lexicon.of_chunks(chunks), notes_text(chunks))
     return BuildSummary(
         index_dir, len(files), len(chunks), len(missing), len(chunks) - len(missing), time.perf_counter() - started, notes.skipped, False
     )

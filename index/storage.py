@@ -12,6 +12,7 @@ import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +22,22 @@ from corpus.errors import InputError
 from index.bm25 import BM25Index
 from index.faiss_store import FaissStore
 from index.manifest import MANIFEST_NAME, Manifest, StaleIndexError, check_compatible
+from index.sentences import ChunkSentenceVectors, Lexicon, SentenceVectors, TextSentenceVectors, save_chunk_sentences
 
 VECTORS_NAME = "vectors.faiss"
 CHUNKS_NAME = "chunks.jsonl"
 BM25_NAME = "bm25"
-# Vectors of each chunk's sentences (`Chunk.sentence_texts`), so that answers need not embed them; optional: an index
-# written before it existed still loads, and its sentences are embedded on first use.
+# Vectors of each chunk's sentences (`Chunk.sentence_texts`), so that answers need not embed them (index.sentences):
+# the rows, chunk by chunk, and where each chunk's rows start. Optional: a large index leaves them out (answers embed the
+# sentences of the chunks they retrieve), and an index without them still loads.
+SENTENCE_VECTORS_NAME = "sentence_vectors.npy"
+SENTENCE_OFFSETS_NAME = "sentence_offsets.npy"
+# The layout before: one file keyed by sentence text, read whole. Still read; `index` rewrites it in the new layout.
 SENTENCES_NAME = "sentences.npz"
+# Word weights over the notes' sentences (index.sentences.Lexicon); optional: without it the first answer counts them.
+LEXICON_NAME = "lexicon.json"
+# The notes in comparable form (index.sentences.notes_text); optional, as the word weights.
+NOTES_TEXT_NAME = "notes_text.txt"
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,37 @@ class StoredIndex:
     chunks: tuple[Chunk, ...]
     dense: FaissStore
     bm25: BM25Index
-    sentences: Mapping[str, np.ndarray] = field(default_factory=dict)
+    sentences: Mapping[str, np.ndarray] = field(default_factory=TextSentenceVectors)
+    lexicon_path: Path | None = None
+
+    @cached_property
+    def lexicon(self) -> Lexicon | None:
+        """The word weights counted when the index was built; None for an index written without them."""
+        if self.lexicon_path is None:
+            return None
+        try:
+            return Lexicon.load(self.lexicon_path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise StaleIndexError(f"the index's word weights cannot be read ({exc.__class__.__name__}); "
+                                  "run `python -m assistant index --rebuild`") from exc
+
+    @cached_property
+    def notes_text(self) -> str | None:
+        """The notes in comparable form as stored when the index was built; None for an index written without it."""
+        path = self.lexicon_path.with_name(NOTES_TEXT_NAME) if self.lexicon_path else None
+        if path is None or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise StaleIndexError(f"the index's notes text cannot be read ({exc.__class__.__name__}); "
+                                  "run `python -m assistant index --rebuild`") from exc
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        """`sentences` with per-chunk lookup (a plain mapping, as tests pass, is wrapped)."""
+        stored = self.sentences
+        return stored if isinstance(stored, SentenceVectors) else TextSentenceVectors(stored)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -101,14 +141,13 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         yield
 
 
-def save_sentences(path: Path, sentences: Mapping[str, np.ndarray], dim: int) -> None:
-    texts = list(sentences)
-    vectors = np.stack([sentences[t] for t in texts]).astype(np.float32) if texts else np.zeros((0, dim), np.float32)
-    with open(path, "wb") as handle:
-        np.savez(handle, texts=np.array(texts, dtype=np.str_), vectors=vectors)
+def save_sentences(folder: Path, chunks: list[Chunk], sentences: Mapping[str, np.ndarray], dim: int) -> None:
+    """The sentence vectors of `chunks` in the per-chunk layout (index.sentences)."""
+    save_chunk_sentences(folder / SENTENCE_VECTORS_NAME, folder / SENTENCE_OFFSETS_NAME, chunks, sentences, dim)
 
 
 def load_sentences(path: Path) -> dict[str, np.ndarray]:
+    """The legacy `sentences.npz`, whole."""
     if not path.is_file():
         return {}
     with np.load(path, allow_pickle=False) as data:
@@ -116,7 +155,8 @@ def load_sentences(path: Path) -> dict[str, np.ndarray]:
 
 
 def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense: FaissStore, bm25: BM25Index,
-                sentences: Mapping[str, np.ndarray] | None = None) -> Manifest:
+                sentences: Mapping[str, np.ndarray] | None = None, lexicon: Lexicon | None = None,
+                notes_text: str | None = None) -> Manifest:
     """Persist a new generation, then point the manifest at it; the old index stays loadable until then."""
     generation = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     staging = index_dir / f".{generation}.tmp"
@@ -129,7 +169,12 @@ def write_index(index_dir: Path, manifest: Manifest, chunks: list[Chunk], dense:
                 handle.write(json.dumps(chunk.as_record(), ensure_ascii=False) + "\n")
         bm25.save(staging / BM25_NAME)
         if sentences is not None:
-            save_sentences(staging / SENTENCES_NAME, sentences, dense.dim)
+            save_sentences(staging, chunks, sentences, dense.dim)
+        if lexicon is not None:
+            lexicon.save(staging / LEXICON_NAME)
+        if notes_text is not None:
+            with open(staging / NOTES_TEXT_NAME, "w", encoding="utf-8") as handle:
+                handle.write(notes_text)
         _fsync_tree(staging)
         checksums = file_checksums(staging)
         os.rename(staging, final)
@@ -189,9 +234,20 @@ def read_index(index_dir: Path, verify: bool = True) -> StoredIndex:
         chunks = tuple(Chunk(**json.loads(line)) for line in lines if line)
         dense = FaissStore.load(folder / VECTORS_NAME)
         bm25 = BM25Index.load(folder / BM25_NAME, len(chunks))
-        sentences = load_sentences(folder / SENTENCES_NAME)
+        sentences = _stored_sentences(folder, chunks)
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise StaleIndexError(f"the index in {index_dir} cannot be read ({exc.__class__.__name__}); {repair}") from exc
     if dense.size != len(chunks) or len(chunks) != manifest.chunk_count:
         raise StaleIndexError(f"the index in {index_dir} is inconsistent ({dense.size} vectors, {len(chunks)} chunks); {repair}")
-    return StoredIndex(manifest, chunks, dense, bm25, sentences)
+    lexicon = folder / LEXICON_NAME
+    return StoredIndex(manifest, chunks, dense, bm25, sentences, lexicon if lexicon.is_file() else None)
+
+
+def _stored_sentences(folder: Path, chunks: tuple[Chunk, ...]) -> SentenceVectors:
+    """The sentence vectors in whichever layout the index has, opened lazily; empty when it has none."""
+    if (folder / SENTENCE_VECTORS_NAME).is_file() and (folder / SENTENCE_OFFSETS_NAME).is_file():
+        return ChunkSentenceVectors(chunks, folder / SENTENCE_VECTORS_NAME, folder / SENTENCE_OFFSETS_NAME)
+    legacy = folder / SENTENCES_NAME
+    if legacy.is_file():
+        return TextSentenceVectors(lambda: load_sentences(legacy))
+    return TextSentenceVectors()

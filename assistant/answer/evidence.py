@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corpus.chunking import Chunk, sentence_text, units
+from corpus.chunking import Chunk, units
 from index.embedders import Embedder
+from index.sentences import SentenceVectors, TextSentenceVectors
 from index.retriever import Hit
 
 from assistant.answer.question import Question
@@ -76,20 +78,27 @@ class EvidenceSelector:
         self.embedder = embedder
         self.vocabulary = vocabulary
         self.weights = weights
-        self._stored = stored or {}
+        self._stored = stored if isinstance(stored, SentenceVectors) else TextSentenceVectors(stored)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # the UI answers several questions at once
 
-    def _embed(self, texts: list[str]) -> list[np.ndarray]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._stored and t not in self._vectors]
-        if missing:
-            for text, vector in zip(missing, self.embedder.embed_passages(missing)):
-                self._vectors[text] = np.asarray(vector, dtype=np.float32)
-        for text in texts:
-            if text in self._vectors:
-                self._vectors.move_to_end(text)
-        while len(self._vectors) > _CACHE_SIZE:
-            self._vectors.popitem(last=False)
-        return [self._stored[t] if t in self._stored else self._vectors[t] for t in texts]
+    def _sentence_vectors(self, hits: Sequence[Hit]) -> list[np.ndarray]:
+        """The vectors of every sentence of `hits`, in order: stored ones from the index (only these chunks' rows are
+        read), the rest embedded in one batch and kept in a cache of recent sentences."""
+        texts = [t for hit in hits for t in hit.chunk.sentence_texts()]
+        stored = [v for hit in hits for v in self._stored.of(hit.chunk)]
+        with self._lock:
+            missing = list(dict.fromkeys(t for t, v in zip(texts, stored) if v is None and t not in self._vectors))
+            if missing:
+                for text, vector in zip(missing, self.embedder.embed_passages(missing)):
+                    self._vectors[text] = np.asarray(vector, dtype=np.float32)
+            for text, vector in zip(texts, stored):
+                if vector is None:
+                    self._vectors.move_to_end(text)
+            found = [v if v is not None else self._vectors[t] for t, v in zip(texts, stored)]
+            while len(self._vectors) > max(_CACHE_SIZE, len(texts)):
+                self._vectors.popitem(last=False)
+        return found
 
     def select(self, question: Question, hits: Sequence[Hit]) -> tuple[Evidence, ...]:
         """Every sentence of `hits`, best first."""
@@ -97,7 +106,7 @@ class EvidenceSelector:
         if not found:
             return ()
         query = np.asarray(self.embedder.embed_query(question.text), dtype=np.float32)
-        vectors = self._embed([sentence_text(h.chunk.heading_path, s) for h, s in found])
+        vectors = self._sentence_vectors(hits)
         words, counter = question.content_words, question.counter
         w = self.weights
         scored = []

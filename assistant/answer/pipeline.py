@@ -132,10 +132,11 @@ class Pipeline:
 
     @property
     def selector(self) -> EvidenceSelector:
-        """Built on first use: it reads the whole index once for word weights."""
+        """Built on first use, with the word weights stored in the index (an index without them: counted now)."""
         if self._selector is None:
-            vocabulary = NotesVocabulary.build(self.retriever.index.chunks)
-            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=self.retriever.index.sentences)
+            index = self.retriever.index
+            vocabulary = NotesVocabulary.build(index.chunks, lexicon=index.lexicon, text=index.notes_text)
+            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=index.sentence_vectors)
         return self._selector
 
     @property

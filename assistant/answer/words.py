@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from corpus.chunking import Chunk, units
+from corpus.chunking import Chunk
 from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_tokens
 from corpus.units import PREFIX_UNITS, unit_forms
+from index.sentences import Lexicon, notes_text  # the index counts and stores them
 
 # A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
 DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
@@ -88,36 +87,6 @@ def novelty(asked: frozenset[str], text: str) -> int:
 
 
 @dataclass(frozen=True)
-class Lexicon:
-    """Inverse document frequencies of words over the sentences of the notes."""
-
-    document_frequency: dict[str, int]
-    documents: int
-
-    @classmethod
-    def build(cls, texts: Iterable[str]) -> "Lexicon":
-        frequency: Counter[str] = Counter()
-        count = 0
-        for text in texts:
-            frequency.update({comparable(w) for w in word_tokens(text)})
-            count += 1
-        return cls(dict(frequency), count)
-
-    def idf(self, word: str) -> float:
-        """Smoothed IDF; a word absent from the notes gets the largest weight."""
-        return math.log((self.documents + 1) / (self.document_frequency.get(comparable(word), 0) + 0.5))
-
-    def coverage(self, words: Iterable[str], text: str) -> float:
-        """The IDF-weighted share of `words` found in `text` (substring match on normalised text)."""
-        words = list(words)
-        total = sum(self.idf(w) for w in words)
-        if not total:
-            return 0.0
-        haystack = comparable(text)
-        return sum(self.idf(w) for w in words if comparable(w) in haystack) / total
-
-
-@dataclass(frozen=True)
 class NotesVocabulary:
     """What the notes talk about: word weights, the whole text, and each note's opening (its name and first chunks)."""
 
@@ -126,17 +95,19 @@ class NotesVocabulary:
     leads: dict[str, str]
 
     @classmethod
-    def build(cls, chunks: Iterable[Chunk], lead_chunks: int = 2) -> "NotesVocabulary":
+    def build(cls, chunks: Iterable[Chunk], lead_chunks: int = 2, lexicon: Lexicon | None = None,
+              text: str | None = None) -> "NotesVocabulary":
+        """`lexicon` and `text`: the word weights and notes text stored with the index, if it has them (else they are
+        computed here; both take seconds over a large folder)."""
         chunks = list(chunks)
-        sentences = [f"{c.heading_path} {s}" for c in chunks for s in units(c.text)]
         leads: dict[str, list[str]] = {}
         for chunk in chunks:
             opening = leads.setdefault(chunk.source, [chunk.source.rsplit(".", 1)[0]])
             if len(opening) <= lead_chunks:
                 opening.append(f"{chunk.heading_path} {chunk.text}")
         return cls(
-            Lexicon.build(sentences),
-            comparable(" ".join(f"{c.heading_path} {c.text}" for c in chunks)),
+            Lexicon.of_chunks(chunks) if lexicon is None else lexicon,
+            notes_text(chunks) if text is None else text,
             {source: comparable(" ".join(parts)) for source, parts in leads.items()},
         )
 

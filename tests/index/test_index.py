@@ -78,13 +78,15 @@ def test_sentence_vectors_are_stored_and_reused(notes_dir, tmp_path, monkeypatch
 def test_index_without_sentence_vectors_loads_and_gains_them(notes_dir, tmp_path):
     build(notes_dir, tmp_path / "idx")
     manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
-    (tmp_path / "idx" / manifest["generation"] / storage.SENTENCES_NAME).unlink()
-    del manifest["checksums"][storage.SENTENCES_NAME]
+    for name in (storage.SENTENCE_VECTORS_NAME, storage.SENTENCE_OFFSETS_NAME, storage.LEXICON_NAME, storage.NOTES_TEXT_NAME):
+        (tmp_path / "idx" / manifest["generation"] / name).unlink()
+        del manifest["checksums"][name]
     (tmp_path / "idx" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert read_index(tmp_path / "idx").sentences == {}  # written before sentence vectors existed: still readable
+    old = read_index(tmp_path / "idx")
+    assert old.sentences == {} and old.lexicon is None and old.notes_text is None  # written before sentence vectors existed: still readable
     summary = build(notes_dir, tmp_path / "idx")
     assert not summary.up_to_date and summary.embedded == 0  # chunk vectors reused, sentences added
-    assert read_index(tmp_path / "idx").sentences
+    assert read_index(tmp_path / "idx").sentences and read_index(tmp_path / "idx").lexicon
 
 
 def test_stale_index_is_refused_with_a_fix(notes_dir, tmp_path):

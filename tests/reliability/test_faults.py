@@ -275,7 +275,7 @@ def assert_repaired(capsys, notes_dir: Path, index_dir: Path, before: str, rebui
 
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
-@pytest.mark.parametrize("name", ["vectors.faiss", "chunks.jsonl", "bm25", "sentences.npz", "manifest.json"])
+@pytest.mark.parametrize("name", ["vectors.faiss", "chunks.jsonl", "bm25", "sentence_vectors.npy", "lexicon.json", "manifest.json"])
 def test_a_damaged_index_file_is_refused_clearly_and_rebuild_repairs_it(built, capsys, name, damage):
     notes_dir, index_dir, before = built
     DAMAGE[damage](target(index_dir, name))
