@@ -121,9 +121,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.config import model_slots
     from ui.app import auth_from_env, run_ui
 
     settings_from_args(args)  # bad flags fail before the model loads
+    args.slots = model_slots(args.slots)
     auth = auth_from_env() if args.auth else None
     return run_ui(pipeline_from_args(args), host=args.host, port=args.port, auth=auth)
 
@@ -187,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s, this machine only)")
     ui.add_argument("--port", type=_positive_int, default=DEFAULT_PORT, help="default: %(default)s")
     ui.add_argument("--auth", action="store_true", help=f"require a login; USER:PASSWORD comes from ${AUTH_ENV}")
+    from assistant.config import DEFAULT_MODEL_SLOTS, MODEL_SLOTS_ENV, MODEL_SLOTS_RANGE
+
+    ui.add_argument("--slots", default=None, metavar="N",
+                    help=f"questions answered at once, {MODEL_SLOTS_RANGE.describe()} (llama.cpp's parallel slots; "
+                         f"default: ${MODEL_SLOTS_ENV} or {DEFAULT_MODEL_SLOTS})")
     add_generation_flags(ui)
     ui.set_defaults(run=cmd_ui)
 

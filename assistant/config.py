@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field, fields, replace
 from collections.abc import Mapping
 from typing import Any
@@ -107,6 +108,35 @@ class RetrievalParams:
     def with_overrides(self, **overrides: Any) -> "RetrievalParams":
         """A copy with the given non-None settings replaced (and validated)."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+# How many questions the UI answers at once: llama.cpp's parallel slots with continuous batching (one loaded model,
+# each slot with the context a one-slot model has); measured in docs/benchmarks.md (Concurrency).
+# $ASSISTANT_MODEL_SLOTS or `ui --slots N` sets it. Commands that answer one question at a time use one slot.
+MODEL_SLOTS_ENV = "ASSISTANT_MODEL_SLOTS"
+MODEL_SLOTS_RANGE = Range(1, 16)
+DEFAULT_MODEL_SLOTS = 4
+
+
+def model_slots(value: Any = None, environ: Mapping[str, str] | None = None) -> int:
+    """The number of model slots: `value`, else $ASSISTANT_MODEL_SLOTS, else DEFAULT_MODEL_SLOTS; InputError if invalid."""
+    source = "slots"
+    if value is None:
+        raw = (os.environ if environ is None else environ).get(MODEL_SLOTS_ENV, "").strip()
+        if not raw:
+            return DEFAULT_MODEL_SLOTS
+        value, source = raw, f"${MODEL_SLOTS_ENV}"
+    count = None
+    if isinstance(value, float) and value.is_integer():
+        count = int(value)
+    elif isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            count = int(value)
+        except ValueError:
+            pass
+    if count is None or not MODEL_SLOTS_RANGE.contains(count):
+        raise InputError(f"{source} must be a whole number in {MODEL_SLOTS_RANGE.describe()}, got {value!r}")
+    return count
 
 
 @dataclass(frozen=True)

@@ -50,4 +50,4 @@ def pipeline_from_args(args: argparse.Namespace):
 
     settings = settings_from_args(args)
     return create_pipeline(args.index_dir, args.backend, args.model, args.base_url, settings.generation,
-                           settings.retrieval, grounding=settings.grounding)
+                           settings.retrieval, grounding=settings.grounding, slots=getattr(args, "slots", None) or 1)

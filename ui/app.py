@@ -23,7 +23,9 @@ from ui.render import CSS, PLACEHOLDER, chat_text, error_html, sources_html
 from ui.warmup import warm_up
 
 EXAMPLES = ("パイプモードの利点は？", "合格ラインは何点？", "L2正則化とは？", "What is the passing score?")
-# The model runs one request at a time; the chat and the API share this many slots, and other requests queue.
+# The chat and the API share the model's slots (Generator.slots: llama.cpp's parallel slots, set by `ui --slots` or
+# assistant.config.model_slots()): that many answers are written at once and further requests queue in Gradio.
+# Other events (the practice tab) run one at a time, as before.
 MODEL_SLOTS = 1
 # A long question is echoed into the chat only this far, so that a pasted book does not flood the page.
 ECHO_CHARS = 300
@@ -94,6 +96,12 @@ def conversation_turns(history: list[dict]) -> tuple[Turn, ...]:
 def _failure(exc: Exception) -> str:
     traceback.print_exception(exc, file=sys.stderr)
     return f"the assistant failed to answer ({type(exc).__name__}); the server log has the details"
+
+
+def serving_slots(pipeline) -> int:
+    """How many answers the UI lets through at once: as many as the pipeline's generator serves in parallel."""
+    slots = getattr(getattr(pipeline, "generator", None), "slots", MODEL_SLOTS)
+    return slots if isinstance(slots, int) and not isinstance(slots, bool) and slots >= 1 else MODEL_SLOTS
 
 
 def build_app(pipeline) -> gr.Blocks:
@@ -204,7 +212,7 @@ def build_app(pipeline) -> gr.Blocks:
 
         inputs = [message, chatbot, temperature, top_k, top_p, max_new_tokens, passages, seed, retriever]
         outputs = [chatbot, sources, message]
-        model = dict(concurrency_id="model", concurrency_limit=MODEL_SLOTS)
+        model = dict(concurrency_id="model", concurrency_limit=serving_slots(pipeline))
         # Raw inputs (preprocess=False): an out-of-range value sent through the API then gets respond()'s message,
         # naming the setting and its range, in the chat instead of Gradio's bare error.
         chat = dict(fn=respond, inputs=inputs, outputs=outputs, preprocess=False, **model)

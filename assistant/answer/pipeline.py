@@ -241,14 +241,16 @@ def create_pipeline(
     generation: GenerationParams = DEFAULT_GENERATION,
     retrieval: RetrievalParams = RetrievalParams(),
     grounding: bool = True,
+    slots: int = 1,
 ) -> Pipeline:
     """A pipeline over `index_dir` with the chosen backend (default: the bundled Gemma on llama.cpp).
 
     `grounding=False` lets the model write freely instead of copying from the notes (worth it with a larger model).
+    `slots`: how many answers the model works on at once (the UI's setting; one for everything else).
     """
     from assistant.generators.registry import DEFAULT_BACKEND, make_generator
     from assistant.retrieval import open_retriever
 
     retriever = open_retriever(index_dir)
-    generator = make_generator(backend or DEFAULT_BACKEND, model, base_url)
+    generator = make_generator(backend or DEFAULT_BACKEND, model, base_url, slots=slots)
     return Pipeline(retriever, generator, generation, retrieval, grounding=grounding)

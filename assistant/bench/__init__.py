@@ -14,7 +14,7 @@ from corpus.errors import InputError
 
 from assistant.bench.common import ForeignLoad, failure_reason, load_average, machine_info, real_corpus, rounded, say, skipped
 
-SECTIONS = ("startup", "generation", "retrieval", "indexing")
+SECTIONS = ("startup", "generation", "retrieval", "indexing", "concurrency")
 JSON_NAME = "benchmarks.json"
 # Other processes using this many cores on average during a section make its timings contended.
 FOREIGN_CORES_LIMIT = 0.25
@@ -123,6 +123,7 @@ def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None)
         section("generation", generation_section)
         section("retrieval", retrieval_section)
         section("indexing", lambda: indexing.run(quick, workdir))
+        section("concurrency", lambda: _concurrency_section(quick, index_dir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in load_average()]
@@ -138,6 +139,14 @@ def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None)
     (out_dir / MARKDOWN_NAME).write_text(report.markdown(results, plots) + _kept_sections(out_dir / MARKDOWN_NAME), encoding="utf-8")
     say(f"wrote {out_dir / MARKDOWN_NAME} and {out_dir / JSON_NAME} in {results['seconds']:.0f} s")
     return results
+
+
+def _concurrency_section(quick: bool, index_dir: Path) -> dict[str, Any]:
+    from assistant.bench import concurrency
+
+    if not _built(index_dir):
+        _build_default_index(index_dir)
+    return concurrency.run(quick, index_dir) if _built(index_dir) else skipped("no index")
 
 
 def _build_default_index(index_dir: Path) -> None:

@@ -74,6 +74,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(_target("UI: first answer text in the browser after Enter, median", "≤ 1 s", first, _le(first, 1.0), "s"))
     first = _get(results, "startup", "ui", "chat", "first_token_s")
     rows.append(_target("UI: first answer piece through gradio_client, median", "≤ 1 s", first, _le(first, 1.0), "s"))
+    if "concurrency" in results:  # issue 17: several users at once
+        target = _get(results, "concurrency", "target") or {}
+        rows.append(_target(f"{target.get('users', 8)} UI users at once: p95 answer time (0 errors, memory flat)", "≤ 5 s",
+                            target.get("p95_s"), target.get("met"), "s"))
     return rows
 
 
@@ -323,6 +327,52 @@ def _startup(results: dict) -> list[str]:
     return lines + table(("command", "seconds", "peak RSS MB", "note"), rows)
 
 
+CONCURRENCY_TITLE = "## Concurrency (several UI users at once)"
+
+
+def concurrency_lines(section: dict[str, Any] | None) -> list[str]:
+    """The concurrency section (assistant/bench/concurrency.py measures it)."""
+    if section is None:
+        return []
+    lines = [CONCURRENCY_TITLE, ""]
+    if "skipped" in section:
+        return lines + [f"Not measured: {section['skipped']}", ""]
+    slots = section["slots"]
+    lines += [f"`python -m assistant ui --slots {slots}` (llama.cpp's parallel slots, continuous batching) against "
+              f"`--slots 1` (one answer at a time, the baseline), both running, loaded in turn for each number of users; "
+              f"{section['client']}; {section['questions']} questions in turn. Answer time = request sent to the "
+              "last piece. Overlap = answers in progress at once, on average, while one was being written.", ""]
+    rows = []
+    for count in sorted({lv["users"] for c in section["configs"].values() for lv in c["levels"]}):
+        for name, config in section["configs"].items():
+            lv = next((x for x in config["levels"] if x["users"] == count), None)
+            if lv is None:
+                continue
+            load = lv["foreign_cores"].get("mean_cores")
+            rows.append((count, config["slots"], lv["seconds"], lv["answers"], lv["answers_per_s"], lv["p50_s"],
+                         lv["p95_s"], lv["first_piece_p50_s"], lv["overlap"], lv["errors"],
+                         f"{_fmt(lv['rss_mb_start'], 0)} → {_fmt(lv['rss_mb_end'], 0)}",
+                         f"{_fmt(load)} ({_fmt(lv['load_average'][0])})"))
+    lines += table(("users", "slots", "s", "answers", "answers/s", "p50 s", "p95 s", "first piece p50 s", "overlap",
+                    "errors", "RSS MB start → end", "other cores (load avg)"), rows)
+    same = section["same_answers"]
+    lines += ["", f"Same answer text for the same question across every run: {same['questions_answered'] - same['questions_with_differing_text']}"
+              f" of {same['questions_answered']} questions" + (f" (differing: {', '.join(same['examples'])})" if same["examples"] else "") + "."]
+    rss = ", ".join(f"{c['slots']} slot(s) {_fmt(c['rss_mb_ready'], 0)} → {_fmt(c['rss_mb_end'], 0)} MB"
+                    for c in section["configs"].values())
+    lines += [f"Server RSS after warm-up → after all runs: {rss}."]
+    t = section.get("target") or {}
+    if t.get("met") is not None:
+        lines += [f"Target (issue 17: {t['users']} users for 60 s, 0 errors, p95 ≤ 5 s, memory "
+                  f"flat): errors {t['errors']}, p95 {_fmt(t['p95_s'])} s, memory flat: {t['rss_flat']}, over "
+                  f"{_fmt(t['seconds'], 0)} s: {'met' if t['met'] else 'MISSED'}."]
+    return lines + [""]
+
+
+def _concurrency(results: dict) -> list[str]:
+    return concurrency_lines(results.get("concurrency"))
+
+
 def markdown(results: dict[str, Any], plots: Sequence[str] = ()) -> str:
     """The whole report."""
     m = results["machine"]
@@ -336,7 +386,7 @@ def markdown(results: dict[str, Any], plots: Sequence[str] = ()) -> str:
         head += [f"**The machine was shared (load average {load} at the start; see the cores other processes used in each "
                  "section below): these timings are contended and not final.**", ""]
     body = [*_machine(results), *_targets(results), *_generation(results), *_retrieval(results), *_indexing(results),
-            *_startup(results)]
+            *_startup(results), *_concurrency(results)]
     if plots:
         body += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     return "\n".join(head + body)

@@ -10,11 +10,12 @@ import threading
 import urllib.request
 import uuid
 from collections.abc import Callable
+from collections.abc import Generator as Generator_
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from assistant.config import GenerationParams
+from assistant.config import GenerationParams, model_slots
 from assistant.generators.base import GenerationStream, Generator, PieceGenerator, SpanConstraint, Usage
 from assistant.generators.grammar import span_grammar
 from assistant.generators.streaming import stream_from_thread
@@ -152,6 +153,10 @@ class LlamaCppGenerator(Generator):
 
     xllamacpp wraps llama.cpp's own server: requests go through its completion handler in-process. That server
     also listens on a random 127.0.0.1 port; it is locked with a random API key so nothing else can use it.
+
+    `slots` requests are served at once (llama.cpp's parallel slots: continuous batching decodes them together in
+    one pass per token, and the completion handler releases the GIL); each slot has the full `n_ctx`, so an answer
+    reads and writes exactly as it would alone. Further requests wait for a free slot inside llama.cpp.
     """
 
     name = "llamacpp"
@@ -162,15 +167,24 @@ class LlamaCppGenerator(Generator):
         model_path: str | os.PathLike[str] | None = None,
         n_ctx: int = DEFAULT_N_CTX,
         n_threads: int | None = None,
+        slots: int = 1,
     ) -> None:
         xlc = _import_xllamacpp()
         self.model_path = resolve_gguf_path(model_path)
         self.n_ctx = int(n_ctx)
         self.n_threads = _thread_count(n_threads)
+        self.slots = model_slots(slots)
         p = xlc.CommonParams()
         p.model.path = str(self.model_path)
-        p.n_ctx = self.n_ctx
-        p.n_parallel = 1
+        # Each slot may fill n_ctx, as one slot did: the KV cache is n_ctx per slot (~40 MB each for Gemma-270M at
+        # 2048 with the full SWA cache below), unified so that one batch mixes one slot's prompt with the others'
+        # next tokens (split per sequence, a prompt read while others decode went through in extra small batches).
+        p.n_ctx = self.n_ctx * self.slots
+        p.n_parallel = self.slots
+        p.kv_unified = self.slots > 1
+        # llama.cpp keeps the KV state of prompts a slot drops in RAM (up to 8 GB by default) to restore them later:
+        # the server's RSS grew with every new prompt. Our prompts share their prefix, which the slots keep anyway.
+        p.cache_ram_mib = 0
         # Gemma 3 uses sliding-window attention: with the default small SWA cache llama.cpp cannot reuse a cached
         # prompt prefix and re-reads the whole prompt on every request (1.3 s instead of 0.3 s for the grounded
         # prompt, whose instructions and shots never change). A full-size cache costs ~37 MB at n_ctx 2048.
@@ -195,9 +209,11 @@ class LlamaCppGenerator(Generator):
         except Exception as exc:  # llama.cpp reports only "Failed to init server"
             raise InputError(f"llama.cpp cannot load the model file {self.model_path}: is it a GGUF model?") from exc
         self._prompt_cache_checked = False
+        self._first_request = threading.Lock()  # held by the request whose slot may refresh the saved prompt
         self.last_cached_tokens: int | None = None  # prompt tokens the last request reused from the KV cache
         if self._prompt_cache is not None and self._prompt_cache.is_file():
-            self._slot_action("restore", self._prompt_cache.name)
+            for slot in range(self.slots):  # every slot starts with the shared prefix (~10 ms each)
+                self._slot_action("restore", self._prompt_cache.name, slot)
 
     def run_params(self) -> dict:
         return {"llama_build": self.build}
@@ -217,13 +233,13 @@ class LlamaCppGenerator(Generator):
                                  getattr(xlc, "__version__", ""), self.build)))
         return folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.bin"
 
-    def _slot_action(self, action: str, filename: str) -> dict[str, Any] | None:
-        """POST /slots/0?action=save|restore to the in-process server; None when it failed (the cache is optional)."""
+    def _slot_action(self, action: str, filename: str, slot: int = 0) -> dict[str, Any] | None:
+        """POST /slots/<slot>?action=save|restore to the in-process server; None when it failed (the cache is optional)."""
         server = self._server
         if server is None:
             return None
         request = urllib.request.Request(
-            f"{server.listening_address}/slots/0?action={action}", data=json.dumps({"filename": filename}).encode(),
+            f"{server.listening_address}/slots/{slot}?action={action}", data=json.dumps({"filename": filename}).encode(),
             headers={"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json"},
         )
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an http_proxy
@@ -235,8 +251,8 @@ class LlamaCppGenerator(Generator):
         return answer if isinstance(answer, dict) and "error" not in answer else None
 
     def _keep_prompt_cache(self, prompt_tokens: int | None, cached_tokens: int | None) -> None:
-        """After this process's first request: save its prompt's KV cache unless the stored one already covered it."""
-        self._prompt_cache_checked = True
+        """After this process's first request (served by slot 0): save its prompt's KV cache unless the stored one
+        already covered it."""
         target = self._prompt_cache
         if target is None or not prompt_tokens:
             return
@@ -261,6 +277,25 @@ class LlamaCppGenerator(Generator):
         server = self._server
         if server is None:
             raise RuntimeError("this generator has been closed")
+        # The process's first request decides whether the saved prompt is refreshed, from slot 0: it runs there.
+        checking = not self._prompt_cache_checked and self._first_request.acquire(blocking=False)
+        if checking and self._prompt_cache_checked:
+            self._first_request.release()
+            checking = False
+        if checking:
+            body = {**body, "id_slot": 0}
+        try:
+            usage, cached_tokens = yield from self._pieces(server, body)
+            if checking:  # only a request that ran to its end (one stopped early may not have read its whole prompt)
+                self._prompt_cache_checked = True
+                self._keep_prompt_cache(usage.prompt_tokens, cached_tokens)
+        finally:
+            if checking:
+                self._first_request.release()
+        return usage
+
+    def _pieces(self, server, body: dict[str, Any]) -> Generator_[str, None, tuple[Usage, int | None]]:
+        """The text pieces of one request; returns its Usage and how many prompt tokens came from the KV cache."""
 
         def produce(emit: Callable[[dict[str, Any]], None], cancelled: threading.Event) -> None:
             def on_chunk(chunk: dict[str, Any]) -> bool:
@@ -284,9 +319,7 @@ class LlamaCppGenerator(Generator):
                     new_tokens = chunk["usage"].get("completion_tokens")
                     cached_tokens = (chunk["usage"].get("prompt_tokens_details") or {}).get("cached_tokens")
         self.last_cached_tokens = cached_tokens
-        if not self._prompt_cache_checked:
-            self._keep_prompt_cache(prompt_tokens, cached_tokens)
-        return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason=finish_reason)
+        return Usage(new_tokens=new_tokens, prompt_tokens=prompt_tokens, finish_reason=finish_reason), cached_tokens
 
     def close(self) -> None:
         """Free the model and stop llama.cpp's worker thread (the server's destructor joins it)."""

@@ -20,11 +20,11 @@ def _no_base_url(backend: str, base_url: str | None) -> None:
         raise InputError(f"a server URL only applies to the openai backend, not to {backend}")
 
 
-def _llamacpp(model: str | None, base_url: str | None) -> Generator:
+def _llamacpp(model: str | None, base_url: str | None, slots: int = 1) -> Generator:
     _no_base_url("llamacpp", base_url)
     from assistant.generators.llamacpp import LlamaCppGenerator
 
-    return LlamaCppGenerator(model_path=model)
+    return LlamaCppGenerator(model_path=model, slots=slots)
 
 
 def _transformers(model: str | None, base_url: str | None) -> Generator:
@@ -64,10 +64,17 @@ def available_backends() -> tuple[str, ...]:
     return BACKENDS + tuple(n for n in _registered if n not in BACKENDS)
 
 
-def make_generator(backend: str = DEFAULT_BACKEND, model: str | None = None, base_url: str | None = None) -> Generator:
-    """A loaded generator of the named backend; InputError names the valid choices for an unknown backend."""
+def make_generator(backend: str = DEFAULT_BACKEND, model: str | None = None, base_url: str | None = None,
+                   slots: int = 1) -> Generator:
+    """A loaded generator of the named backend; InputError names the valid choices for an unknown backend.
+
+    `slots`: how many requests llama.cpp serves at once (assistant.config.model_slots); the other backends serve
+    one at a time here (transformers) or leave it to their server (openai).
+    """
     key = (backend or DEFAULT_BACKEND).strip().lower()
     factory = _registered.get(key) or _BUILTIN.get(key)
     if factory is None:
         raise InputError(f"unknown backend {backend!r}; choose one of: {', '.join(available_backends())}")
+    if factory is _llamacpp and slots != 1:
+        return _llamacpp(model or None, base_url or None, slots)
     return factory(model or None, base_url or None)
