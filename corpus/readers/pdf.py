@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from corpus.readers import Part, Reading, UnreadableFile
 
 _LIST_MARK = re.compile(r"^\s*([・•●○■□◆◇▪▶►\-–*※]|\d{1,3}[.)．）]|[（(]\d{1,3}[)）]|[①-⑳])")
+# A list item's bullet glyph, written as Markdown's list marker (the answer step reads "- " as one).
+_BULLET = re.compile(r"^[•●○◦▪‣⁃]\s*")
 _PAGE_NUMBER = re.compile(r"^\s*(p\.?|page|ページ)?\s*[-–—]?\s*\d{1,4}\s*([-–—/]\s*\d{0,4})?\s*(ページ)?\s*$", re.I)
 _SENTENCE_END = "。．.!?！？」』)）:："
 _MAX_HEADING_CHARS = 150
@@ -204,12 +206,21 @@ def _rows(layout) -> list[_Row]:
                     and reach.get(above, above) - line.top < 0.5 * max(line.size, 1.0)):
                 line.band = (float("-inf"), above)
                 reach[above] = min(reach.get(above, above), line.bottom)
+    # The header row may have no rule above it either: a line that sits on a rule the way the rows' last lines sit on
+    # theirs is that table's first row.
+    pads = sorted(min(l.bottom for l in lines if l.band == b) - b[0] for b in {l.band for l in lines if l.band} if b[0] > float("-inf"))
+    pad = pads[len(pads) // 2] if pads else None
+    for line in lines:
+        if line.band is None and pad is not None:
+            below = next((y for y in reversed(levels) if y <= (line.top + line.bottom) / 2), None)
+            if below is not None and abs(line.bottom - below - pad) < 1.0 and inside_one_cell(line, below):
+                line.band = (below, float("inf"))
 
     def cell_of(line: _Line) -> int | None:
         """The column a line sits in, when its row's rules give the columns."""
-        if line.band is None or not edges[line.band[1]]:
+        if line.band is None or not edges[_rule_of(line.band)]:
             return None
-        return sum(1 for x in edges[line.band[1]] if x <= line.x0 + 1)
+        return sum(1 for x in edges[_rule_of(line.band)] if x <= line.x0 + 1)
 
     merged: list[_Line] = []
     for line in lines:
@@ -248,16 +259,29 @@ def _rows(layout) -> list[_Row]:
             row.top, row.bottom, row.size = max(row.top, line.top), min(row.bottom, line.bottom), max(row.size, line.size)
             row.right = max(row.right, line.x1)
     for row in rows:
-        column_edges = edges[row.band[1]] if row.band is not None else []
+        column_edges = edges[_rule_of(row.band)] if row.band is not None else []
+        if column_edges:  # every column the rules give, an empty cell where the row has no text
+            slots = [[edge, ""] for edge in [min(x0 for x0, _ in row.cells), *column_edges]]
+            for x0, text in sorted(row.cells, key=lambda cell: cell[0]):
+                slot = slots[sum(1 for x in column_edges if x <= x0 + 1)]
+                if not slot[1]:
+                    slot[0] = x0
+                slot[1] = join_lines(slot[1], text)
+            row.cells = [(x0, text) for x0, text in slots]
+            continue
         columns: list[list] = []
         for x0, text in sorted(row.cells, key=lambda cell: cell[0]):  # stable: each column's lines stay top to bottom
-            if columns and (abs(columns[-1][0] - x0) < 3 if not column_edges
-                            else not any(columns[-1][0] + 1 < x <= x0 + 1 for x in column_edges)):
+            if columns and abs(columns[-1][0] - x0) < 3:
                 columns[-1][1] = join_lines(columns[-1][1], text)
             else:
                 columns.append([x0, text])
         row.cells = [(x0, text) for x0, text in columns]
     return rows
+
+
+def _rule_of(band: tuple[float, float]) -> float:
+    """The rule whose segments give a row's columns: the one above it, or below a header row that has none above."""
+    return band[1] if band[1] != float("inf") else band[0]
 
 
 def _column_edges(spans: set[tuple[float, float]]) -> list[float]:
@@ -335,7 +359,7 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
                 last.text = f"{last.text}\n{text}" if _line_break(previous, row, right_edge) else join_lines(last.text, text)
                 last.last_row = row
             else:
-                blocks.append(_Block("text", text, 0, number, first_row=row, last_row=row))
+                blocks.append(_Block("text", _BULLET.sub("- ", text, count=1), 0, number, first_row=row, last_row=row))
             previous = row
     for block in blocks:
         block.right_edge = right_edge

@@ -132,7 +132,7 @@ def test_a_japanese_pdf_gives_sections_with_their_pages():
     assert mode.location == "p. 2" and Hit(mode, 1.0, 1).as_dict()["location"] == "p. 2"
     # Lines joined into sentences without spaces inside Japanese; list items stay lines; the page number is gone.
     assert "パイプモードではファイルをダウンロードせずにデータを直接ストリーミングするため、スループットが向上し、" in mode.text
-    assert "• パイプモード" in mode.text
+    assert "\n- パイプモード" in mode.text  # the PDF's bullet glyph as Markdown's list marker
     text = "\n".join(c.text for c in chunks)
     assert "- 1 -" not in text and "- 2 -" not in text
     table = next(c for c in chunks if "| 非同期推論 |" in c.text)
@@ -181,6 +181,13 @@ def test_pdf_table_cells_stay_in_their_columns_and_the_last_row_keeps_its_wrappe
                     ["第3分野:MLワークフローのデプロイとオーケストレーション", "22%"],
                     ["第4分野:MLソリューションのモニタリング、保守、セキュリティ", "24%"]]
     assert "\n表の後の段落は表の最後の行に入らない。" in table
+
+
+def test_pdf_header_row_with_an_empty_cell_heads_its_table_and_bullets_are_list_markers():
+    section = next(c for c in chunks_of(FORMATS / "lines.pdf") if c.heading_path == "試験要項").text.split("\n")
+    # fpdf2 draws no rule above a header row; its empty cell is a column all the same.
+    assert [_squeezed(line) for line in section[:3]] == ["|項目||", "|---|---|", "|問題数|65問(うち15問は採点対象外)|"]
+    assert section[-2:] == ["- ファイルモード", "- パイプモード: データを直接ストリーミングする"]
 
 
 def test_a_line_broken_at_the_foot_of_a_page_is_not_finished_from_the_next_page(tmp_path):
