@@ -327,8 +327,7 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
     # The usual gap between lines: a paragraph break is a clearly larger one (double-spaced text has large gaps too).
     gaps = sorted(a.bottom - b.top for rows in pages for a, b in zip(rows, rows[1:]) if a.size == b.size and a.bottom > b.top)
     leading = gaps[len(gaps) // 2] if gaps else 0.0
-    # Where full lines of body text end; a line that stops clearly short of it may end where its author broke it.
-    right_edge = max((r.right for rows in pages for r in rows if len(r.cells) == 1 and r.size == body), default=0.0)
+    right_edge = _right_edge([r.right for rows in pages for r in rows if len(r.cells) == 1 and r.size == body], body)
     blocks: list[_Block] = []
     for number, rows in enumerate(pages, start=1):
         previous: _Row | None = None
@@ -364,6 +363,17 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
     for block in blocks:
         block.right_edge = right_edge
     return blocks
+
+
+def _right_edge(ends: list[float], size: float) -> float:
+    """Where full lines of body text end: the furthest point that at least three lines reach to within a character
+    (one line running past the margin, a long URL, does not move it). A line that stops clearly short of it may end
+    where its author broke it."""
+    ends = sorted(ends)
+    for end in reversed(ends):
+        if sum(1 for other in ends if abs(other - end) <= max(size, 1.0)) >= 3:
+            return end
+    return ends[-1] if ends else 0.0
 
 
 def _line_break(line: _Row, row: _Row, right_edge: float) -> bool:

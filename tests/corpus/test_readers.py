@@ -207,6 +207,19 @@ def test_a_line_broken_at_the_foot_of_a_page_is_not_finished_from_the_next_page(
     assert pages["p. 2"] == "Boosting, bagging and stacking combine weak learners."
 
 
+def test_one_line_running_past_the_margin_does_not_make_the_others_look_broken(tmp_path):
+    pdf = fpdf()
+    pdf.add_page()
+    full = "a tree is fitted to the residual errors of all the trees that came before it in the"
+    lines = [full] * 3 + [full + " https://example.org/boosting"] + [full] * 3 + ["end of the paragraph."]
+    for n, line in enumerate(lines):
+        pdf.text(20, 20 + 6 * n, line)
+    path = tmp_path / "overflow.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    chunks = chunks_of(path)
+    assert not any("\n" in c.text for c in chunks) and chunks[-1].text.endswith("in the end of the paragraph.")
+
+
 def test_the_bundled_notes_as_pdf_keep_every_last_table_row_whole():
     pdf = Path(__file__).parents[2] / "eval" / "corpora" / "formats" / "pdf" / "mla-c01-study-notes.pdf"
     text = _squeezed("\n".join(c.text for c in chunks_of(pdf)))
