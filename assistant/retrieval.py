@@ -15,6 +15,10 @@ from index.storage import index_exists, read_index
 
 from assistant.paths import DEFAULT_NOTES_DIR, default_index_dir
 
+# An index without stored word weights (index.storage.LEXICON_NAME) makes the first answer count them: a few
+# seconds per 1,000 chunks, so from this size on the user is told how to store them.
+UPGRADE_HINT_FROM = 2_000
+
 
 def open_retriever(index_dir: Path | None = None, say=lambda message: print(message, file=sys.stderr)) -> Retriever:
     """A Retriever over `index_dir` (default: the data folder's index of the default notes)."""
@@ -33,4 +37,8 @@ def open_retriever(index_dir: Path | None = None, say=lambda message: print(mess
         )
     # Files that did not change are only hashed: converting every PDF again on each question would cost seconds.
     check_fresh(stored.manifest, load_notes(notes_dir, reuse=stored.manifest.files), index_dir)
+    if stored.lexicon_path is None and len(stored.chunks) >= UPGRADE_HINT_FROM:
+        say(f"the index in {index_dir} was written by an older version: each process counts its word weights over all "
+            f"{len(stored.chunks):,} chunks before the first answer; `python -m assistant index --notes {notes_dir} "
+            f"--index-dir {index_dir}` stores them once (without embedding again)")
     return Retriever(stored, make_embedder(stored.manifest.embedder))

@@ -95,6 +95,10 @@ class ChunkSentenceVectors(SentenceVectors):
             return [None] * count
         return list(np.array(vectors[offsets[row] : offsets[row + 1]], dtype=np.float32))
 
+    def __bool__(self) -> bool:
+        vectors, _, _ = self._open()
+        return len(vectors) > 0
+
     def _texts(self) -> Iterator[tuple[str, np.ndarray]]:
         vectors, offsets, _ = self._open()
         for row, chunk in enumerate(self._chunks):

@@ -14,7 +14,7 @@ from corpus.errors import InputError
 
 from assistant.bench.common import ForeignLoad, failure_reason, load_average, machine_info, real_corpus, rounded, say, skipped
 
-SECTIONS = ("startup", "generation", "retrieval", "indexing", "concurrency")
+SECTIONS = ("startup", "generation", "retrieval", "indexing", "scale", "concurrency")
 JSON_NAME = "benchmarks.json"
 # Other processes using this many cores on average during a section make its timings contended.
 FOREIGN_CORES_LIMIT = 0.25
@@ -78,7 +78,7 @@ def summary_lines(results: dict[str, Any], out_dir: Path) -> list[str]:
 
 def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None) -> dict[str, Any]:
     """Run the benchmark sections and write benchmarks.json, benchmarks.md and the plots into `out_dir`."""
-    from assistant.bench import generation, indexing, report, retrieval, startup
+    from assistant.bench import generation, indexing, report, retrieval, scale, startup
 
     chosen = tuple(sections or SECTIONS)
     unknown = sorted(set(chosen) - set(SECTIONS))
@@ -123,6 +123,7 @@ def run_bench(quick: bool, out_dir: Path, sections: Iterable[str] | None = None)
         section("generation", generation_section)
         section("retrieval", retrieval_section)
         section("indexing", lambda: indexing.run(quick, workdir))
+        section("scale", lambda: scale.run(quick, workdir))
         section("concurrency", lambda: _concurrency_section(quick, index_dir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

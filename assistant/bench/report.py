@@ -78,6 +78,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         target = _get(results, "concurrency", "target") or {}
         rows.append(_target(f"{target.get('users', 8)} UI users at once: p95 answer time (0 errors, memory flat)", "≤ 5 s",
                             target.get("p95_s"), target.get("met"), "s"))
+    if "scale" in results:  # issue 17, on the 10k-chunk case
+        case = ("scale", "cases", "10000")
+        wall, rss = _get(results, *case, "index", "wall_s"), _get(results, *case, "index", "peak_rss_mb")
+        rows.append(_target("scale: `index` of 10k chunks", "≤ 180 s", wall, _le(wall, 180.0), "s"))
+        rows.append(_target("scale: peak RSS of `index`, 10k chunks", "≤ 1.5 GB", None if rss is None else rss / 1024,
+                            _le(None if rss is None else rss / 1024, 1.5), "GB"))
+        ask = _get(results, *case, "first_ask", "wall_s")
+        rows.append(_target("scale: first `ask` on the new 10k index", "≤ 3 s", ask, _le(ask, 3.0), "s"))
+        warm = _get(results, *case, "warm", "warm_answer_s")
+        rows.append(_target("scale: warm answer, 10k chunks, median", "≤ 1 s", warm, _le(warm, 1.0), "s"))
     return rows
 
 
@@ -327,6 +337,36 @@ def _startup(results: dict) -> list[str]:
     return lines + table(("command", "seconds", "peak RSS MB", "note"), rows)
 
 
+def scale_lines(scale: dict) -> list[str]:
+    """The scale section's table: one row per case (index, first and second cold `ask`, warm answers in one process)."""
+    lines = ["## A real folder at scale (Debian man pages; `assistant/bench/scale.py`)", ""]
+    lines += _skip_line("scale", scale)
+    if "skipped" in scale:
+        return lines
+    lines += [f"Man pages of the Debian packages {', '.join(scale['packages'])} rendered by pandoc as Markdown, Japanese `man1` "
+              "first; a case is the first pages in that order with at least that many chunks. `index --rebuild` and two "
+              "`ask --json --max-new-tokens 64` are fresh processes (wall time to exit, peak RSS of the process tree); "
+              "\"warm\" is one process that opens the index and model, answers the questions once, then twice more "
+              "(median of those). 1-min load average before → after each case.", ""]
+    rows = []
+    for size, case in scale.get("cases", {}).items():
+        if "skipped" in case:
+            rows.append((int(size), case.get("pages"), case.get("chunks"), *([None] * 8), f"skipped: {case['skipped']}"))
+            continue
+        idx, first, second, warm = case["index"], case["first_ask"], case["second_ask"], case["warm"]
+        rows.append((int(size), case["pages"], case["chunks"], idx["wall_s"], idx["peak_rss_mb"], first["wall_s"],
+                     first["retrieval_ms"], second["wall_s"], warm["first_answer_s"], warm["warm_answer_s"], warm["peak_rss_mb"],
+                     f"{case['load_before']} → {case['load_after']}"))
+    lines += table(("case", "pages", "chunks", "index s", "index peak RSS MB", "first ask s", "its retrieval ms",
+                    "second ask s", "warm: first answer s", "warm answer s", "warm peak RSS MB", "load"), rows)
+    return lines
+
+
+def _scale(results: dict) -> list[str]:
+    scale = results.get("scale")
+    return [] if scale is None else scale_lines(scale)
+
+
 CONCURRENCY_TITLE = "## Concurrency (several UI users at once)"
 
 
@@ -386,7 +426,7 @@ def markdown(results: dict[str, Any], plots: Sequence[str] = ()) -> str:
         head += [f"**The machine was shared (load average {load} at the start; see the cores other processes used in each "
                  "section below): these timings are contended and not final.**", ""]
     body = [*_machine(results), *_targets(results), *_generation(results), *_retrieval(results), *_indexing(results),
-            *_startup(results), *_concurrency(results)]
+            *_startup(results), *_scale(results), *_concurrency(results)]
     if plots:
         body += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     return "\n".join(head + body)

@@ -144,3 +144,20 @@ def test_damaged_word_weights_name_the_repair(notes_dir, tmp_path):
     stored.lexicon_path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(StaleIndexError, match="--rebuild"):
         read_index(tmp_path / "idx", verify=False).lexicon
+
+
+def test_a_large_legacy_index_tells_how_to_store_its_word_weights(notes_dir, tmp_path, monkeypatch):
+    from assistant import retrieval
+
+    build(notes_dir, tmp_path / "idx")
+    said: list[str] = []
+    retrieval.open_retriever(tmp_path / "idx", say=said.append)
+    _to_legacy_layout(tmp_path / "idx")
+    retrieval.open_retriever(tmp_path / "idx", say=said.append)
+    assert said == []  # a small index: counting its word weights is instant
+    monkeypatch.setattr(retrieval, "UPGRADE_HINT_FROM", 1)
+    retrieval.open_retriever(tmp_path / "idx", say=said.append)
+    assert len(said) == 1 and "older version" in said[0] and f"--index-dir {tmp_path / 'idx'}" in said[0]
+    build(notes_dir, tmp_path / "idx")
+    retrieval.open_retriever(tmp_path / "idx", say=said.append)
+    assert len(said) == 1
