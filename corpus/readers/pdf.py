@@ -39,6 +39,7 @@ class _Row:
     right: float = 0.0  # where its text ends
     first_word: float = 0.0  # the width of its first word, and of its first piece where Japanese may wrap
     first_piece: float = 0.0
+    edge: float = 0.0  # where a full line of its paragraph would end, when narrower than the page's text (a quote)
 
     @property
     def texts(self) -> list[str]:
@@ -197,23 +198,44 @@ def _rows(layout) -> list[_Row]:
         return bool(edges[rule]) and not any(line.x0 + 1 < x < line.x1 - 1 for x in edges[rule])
 
     lines.sort(key=lambda line: (-line.top, line.x0))
+    def columns_filled(line: _Line, rule: float) -> int | None:
+        """How many columns under the rule the line's baseline has text in; None when some text crosses a column edge
+        (then it is not a table row)."""
+        others = [other for other in lines if abs(other.top - line.top) < 1.5]
+        if not all(inside_one_cell(other, rule) for other in others):
+            return None
+        return len({sum(1 for x in edges[rule] if x <= other.x0 + 1) for other in others})
+
     reach: dict[float, float] = {}  # an open last row's rule above -> the bottom of its lowest line so far
+    full_rows: dict[float, float] = {}  # that rule -> the top of the row's one baseline with text side by side
+    closed: set[float] = set()
     for line in lines:
         line.band = band(line.top, line.bottom)
         if line.band is None:
             above = next((y for y in levels if y >= (line.top + line.bottom) / 2), None)
-            if (above is not None and inside_one_cell(line, above)
+            if (above is not None and above not in closed and inside_one_cell(line, above)
                     and reach.get(above, above) - line.top < 0.5 * max(line.size, 1.0)):
+                # A last row has text side by side on one baseline at most; a second such baseline is the next row
+                # of a table ruled only under its header (booktabs), which is not one row.
+                filled = columns_filled(line, above)
+                if filled is None:
+                    closed.add(above)
+                    continue
+                if filled > 1 and abs(full_rows.setdefault(above, line.top) - line.top) >= 1.5:
+                    closed.add(above)
+                    continue
                 line.band = (float("-inf"), above)
                 reach[above] = min(reach.get(above, above), line.bottom)
     # The header row may have no rule above it either: a line that sits on a rule the way the rows' last lines sit on
     # theirs is that table's first row.
     pads = sorted(min(l.bottom for l in lines if l.band == b) - b[0] for b in {l.band for l in lines if l.band} if b[0] > float("-inf"))
     pad = pads[len(pads) // 2] if pads else None
+    row_tops = {l.band[1] for l in lines if l.band}  # rules that have a table row under them
     for line in lines:
         if line.band is None and pad is not None:
             below = next((y for y in reversed(levels) if y <= (line.top + line.bottom) / 2), None)
-            if below is not None and abs(line.bottom - below - pad) < 1.0 and inside_one_cell(line, below):
+            if (below is not None and below in row_tops and abs(line.bottom - below - pad) < 1.0
+                    and inside_one_cell(line, below)):
                 line.band = (below, float("inf"))
 
     def cell_of(line: _Line) -> int | None:
@@ -229,12 +251,9 @@ def _rows(layout) -> list[_Row]:
         for m in reversed(merged[-4:]):
             if abs(m.top - line.top) >= 1.5 or line.x0 < m.x1 - 1:
                 continue
-            if cell is not None:
-                if m.band == line.band and cell_of(m) == cell:
-                    left = m
-            elif line.x0 - m.x1 < 1.5 * max(line.size, 1):
+            if (m.band == line.band and cell_of(m) == cell) if cell is not None else line.x0 - m.x1 < 1.5 * max(line.size, 1):
                 left = m
-            break
+                break
         if left is None:
             merged.append(line)
             continue
@@ -327,8 +346,14 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
     # The usual gap between lines: a paragraph break is a clearly larger one (double-spaced text has large gaps too).
     gaps = sorted(a.bottom - b.top for rows in pages for a, b in zip(rows, rows[1:]) if a.size == b.size and a.bottom > b.top)
     leading = gaps[len(gaps) // 2] if gaps else 0.0
-    right_edge = _right_edge([r.right for rows in pages for r in rows if len(r.cells) == 1 and r.size == body], body)
+    # Line breaks are told from wraps on pages of one column only: side by side columns are read row by row, and where
+    # a line ends says nothing there.
+    one_column = [not _columns_side_by_side(rows, body) for rows in pages]
+    right_edge = _right_edge([r.right for rows, one in zip(pages, one_column) if one for r in rows
+                              if len(r.cells) == 1 and r.size == body], body)
     blocks: list[_Block] = []
+    for rows in pages:
+        _mark_narrow_blocks(rows, right_edge)
     for number, rows in enumerate(pages, start=1):
         previous: _Row | None = None
         for row in rows:
@@ -355,14 +380,55 @@ def _blocks(pages: list[list[_Row]], outline: list[tuple[int, str]]) -> list[_Bl
                 blocks.append(_Block("table", _table_row(row.cells), 0, number, list(row.cells)))
             elif (last and last.kind == "text" and previous is not None and row.size == previous.size
                   and previous.bottom - row.top < max(row.size * 0.8, leading + row.size * 0.5) and not _LIST_MARK.match(text)):
-                last.text = f"{last.text}\n{text}" if _line_break(previous, row, right_edge) else join_lines(last.text, text)
+                broken = one_column[number - 1] and _line_break(previous, row, right_edge)
+                last.text = f"{last.text}\n{text}" if broken else join_lines(last.text, text)
                 last.last_row = row
             else:
                 blocks.append(_Block("text", _BULLET.sub("- ", text, count=1), 0, number, first_row=row, last_row=row))
             previous = row
     for block in blocks:
-        block.right_edge = right_edge
+        block.right_edge = right_edge if one_column[block.page - 1] else 0.0
     return blocks
+
+
+def _mark_narrow_blocks(rows: list[_Row], right_edge: float) -> None:
+    """Give the lines of an indented block that is set narrower than the page (a quotation) its own right edge, in
+    place: two or more of its lines, one after another at one left edge, end together clearly short of the page's."""
+    run: list[_Row] = []
+
+    def close() -> None:
+        if len(run) >= 2:
+            furthest = max(r.right for r in run)
+            if sum(1 for r in run if r.right >= furthest - 1.0) >= 2 and furthest < right_edge - run[0].size:
+                for r in run:
+                    r.edge = furthest
+        run.clear()
+
+    for n, row in enumerate(rows):
+        left = run[0].cells[0][0] if run else 0.0
+        following = rows[n + 1].cells[0][0] if n + 1 < len(rows) else None
+        if (run and len(row.cells) == 1 and row.size == run[-1].size and run[-1].bottom - row.top < 2.5 * row.size
+                # at the block's left edge, or a first line indented from it (the next line comes back to it)
+                and (abs(row.cells[0][0] - left) <= 2.0
+                     or (row.cells[0][0] > left and following is not None and abs(following - left) <= 2.0))):
+            run.append(row)
+            continue
+        close()
+        if len(row.cells) == 1:
+            run.append(row)
+    close()
+
+
+def _columns_side_by_side(rows: list[_Row], size: float) -> bool:
+    """Whether a page sets its text in columns side by side: many rows of pieces side by side outside any bordered
+    table (the columns' lines on one baseline), or lines of body text starting at two left edges far apart."""
+    side_by_side = sum(1 for r in rows if len(r.cells) > 1 and r.band is None)
+    if side_by_side >= 5 and side_by_side >= 0.3 * len(rows):
+        return True
+    starts = Counter(round(r.cells[0][0] / 2) * 2 for r in rows if len(r.cells) == 1 and r.size == size)
+    lefts = sorted(x for x, n in starts.items() if n >= 3)
+    width = max((r.right for r in rows), default=0.0) - (lefts[0] if lefts else 0.0)
+    return len(lefts) > 1 and lefts[-1] - lefts[0] > 0.3 * width
 
 
 def _right_edge(ends: list[float], size: float) -> float:
@@ -384,7 +450,7 @@ def _line_break(line: _Row, row: _Row, right_edge: float) -> bool:
     so room for one Japanese character counts only between two Japanese characters (Japanese puts no space there)
     or after a full stop.
     """
-    room = right_edge - line.right - 0.5 * max(row.size, 1.0)
+    room = (line.edge or right_edge) - line.right - 0.5 * max(row.size, 1.0)
     if room >= row.first_word:
         return True
     left, right = line.text.strip(), row.text.strip()

@@ -220,6 +220,20 @@ def test_one_line_running_past_the_margin_does_not_make_the_others_look_broken(t
     assert not any("\n" in c.text for c in chunks) and chunks[-1].text.endswith("in the end of the paragraph.")
 
 
+def test_a_quotation_set_narrower_than_the_page_is_still_wrapped_text(tmp_path):
+    pdf = fpdf()
+    pdf.add_page()
+    body = "Gradient boosting fits each new shallow tree to the residual errors of the ensemble so"
+    quote = "the learning rate scales the contribution of every tree in the"
+    lines = [(20, body)] * 3 + [(40, quote)] * 4 + [(40, "whole ensemble.")]
+    for n, (x, line) in enumerate(lines):
+        pdf.text(x, 20 + 6 * n, line)
+    path = tmp_path / "quote.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    chunks = chunks_of(path)
+    assert not any("\n" in c.text for c in chunks) and chunks[-1].text.endswith("in the whole ensemble.")
+
+
 def test_the_bundled_notes_as_pdf_keep_every_last_table_row_whole():
     pdf = Path(__file__).parents[2] / "eval" / "corpora" / "formats" / "pdf" / "mla-c01-study-notes.pdf"
     text = _squeezed("\n".join(c.text for c in chunks_of(pdf)))
