@@ -20,7 +20,6 @@ PHASES = ("imports", "model_load", "index_open", "retrieval", "first_token", "la
 def phases() -> dict[str, float]:
     """One cold answer in this process, phase by phase (seconds); the process must be fresh."""
     marks = {}
-    import assistant.cli  # noqa: F401 - what `python -m assistant` imports before it parses the command
     from assistant.answer.pipeline import Pipeline
     from assistant.generators.llamacpp import LlamaCppGenerator
     from assistant.retrieval import open_retriever
