@@ -111,11 +111,14 @@ class RetrievalParams:
 
 
 # How many questions the UI answers at once: llama.cpp's parallel slots with continuous batching (one loaded model,
-# each slot with the context a one-slot model has); measured in docs/benchmarks.md (Concurrency).
-# $ASSISTANT_MODEL_SLOTS or `ui --slots N` sets it. Commands that answer one question at a time use one slot.
+# each slot with the context a one-slot model has). The default is one: on the 2-core machine, with other processes
+# using about one core, 4 slots gave no more answers per second than one for the bundled model's grounded answers
+# (prompt reading dominates) and a worse p95 for 4 and 8 users, because the long answers are slowed by everyone's
+# prompt reading; and a batch mixing several users can flip a greedy near-tie (77 of 78 dev answers identical) (README,
+# Speed). $ASSISTANT_MODEL_SLOTS or `ui --slots N` sets it.
 MODEL_SLOTS_ENV = "ASSISTANT_MODEL_SLOTS"
 MODEL_SLOTS_RANGE = Range(1, 16)
-DEFAULT_MODEL_SLOTS = 4
+DEFAULT_MODEL_SLOTS = 1
 
 
 def model_slots(value: Any = None, environ: Mapping[str, str] | None = None) -> int:

@@ -400,11 +400,12 @@ def concurrency_lines(section: dict[str, Any] | None) -> list[str]:
               f" of {same['questions_answered']} questions" + (f" (differing: {', '.join(same['examples'])})" if same["examples"] else "") + "."]
     rss = ", ".join(f"{c['slots']} slot(s) {_fmt(c['rss_mb_ready'], 0)} → {_fmt(c['rss_mb_end'], 0)} MB"
                     for c in section["configs"].values())
-    lines += [f"Server RSS after warm-up → after all runs: {rss}."]
+    lines += [f"Server RSS after a warm-up load ({section.get('warm_up_s')} s with the most users) → after all runs: {rss}."]
     t = section.get("target") or {}
     if t.get("met") is not None:
         lines += [f"Target (issue 17: {t['users']} users for 60 s, 0 errors, p95 ≤ 5 s, memory "
-                  f"flat): errors {t['errors']}, p95 {_fmt(t['p95_s'])} s, memory flat: {t['rss_flat']}, over "
+                  f"flat), with the default {t.get('slots', slots)} slot(s): errors {t['errors']}, p95 {_fmt(t['p95_s'])} s, "
+                  f"memory flat: {t['rss_flat']}, over "
                   f"{_fmt(t['seconds'], 0)} s: {'met' if t['met'] else 'MISSED'}."]
     return lines + [""]
 

@@ -40,7 +40,7 @@ def test_invalid_slots_are_refused_with_the_range(value, environ, message):
 
 
 def test_default_is_within_the_range():
-    assert MODEL_SLOTS_RANGE.contains(DEFAULT_MODEL_SLOTS) and DEFAULT_MODEL_SLOTS > 1
+    assert MODEL_SLOTS_RANGE.contains(DEFAULT_MODEL_SLOTS)
 
 
 @pytest.mark.parametrize("argv, environ", [(["--slots", "0"], {}), (["--slots", "x"], {}), ([], {MODEL_SLOTS_ENV: "99"})])
