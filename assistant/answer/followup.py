@@ -117,8 +117,12 @@ class FollowUpResolver:
         """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""
         topic: str | None = None
         for turn in history:
-            understood = self._resolve_one(Question.analyse(turn.question), topic)
-            topic = topic_phrase(Question.analyse(understood.question)) or topic
+            asked = Question.analyse(turn.question)
+            understood = self._resolve_one(asked, topic)
+            # 「その中でHyperbandの特徴は？」 points back at the topic but names a subject of its own: that names the
+            # conversation's subject from here on, not the whole phrase the pronoun was replaced by.
+            own = _named_subject(asked) if understood.reason == "pronoun" else None
+            topic = own or topic_phrase(Question.analyse(understood.question)) or topic
         if topic is None:
             return Resolution(question, None, "no history")
         return self._resolve_one(Question.analyse(question), topic)
@@ -137,10 +141,18 @@ class FollowUpResolver:
             return Resolution(text, None, "own subject")
         # A concept that the notes never mention beside the current subject starts a new topic; an attribute
         # (時間, 合格ライン of the same exam) or a concept discussed with the subject (コールドスタート of サーバーレス推論) is an
-        # aspect of the current one.
-        if any(concept and not self._together(comparable(t), head) for t, concept in own):
+        # aspect of the current one. The subject is the topic's head (MLA-C01 of 「MLA-C01の試験要項」) or its last part
+        # (試験要項, whose passage gives 試験時間; attempts of 「resolv.conf の options attempts」, whose passage gives its
+        # デフォルト): an aspect of the last part keeps the whole topic.
+        # A name beside a name (@weekly after @reboot) is a sibling, not an aspect, so only the head counts for names.
+        tail = comparable(_tail_of(topic))
+        names = {comparable(n) for n in question.names} | {comparable(t) for t, _ in own if t.isascii()}
+        concepts = [comparable(t) for t, concept in own if concept]
+        aspects_of_tail = [t for t in concepts if t not in names and tail != head and self._together(t, tail)]
+        if any(not self._together(t, head) and t not in aspects_of_tail for t in concepts):
             return Resolution(text, None, "new topic")
-        return Resolution(_completed(question, topic, aspect=True), topic, "aspect")
+        of_tail = any(not self._together(t, head) for t in aspects_of_tail)
+        return Resolution(_completed(question, topic, aspect=not of_tail), topic, "aspect")
 
     def _together(self, term: str, head: str) -> bool:
         """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
@@ -150,6 +162,27 @@ class FollowUpResolver:
 def _head_of(topic: str) -> str:
     """The leading subject of a topic phrase: 「MLA-C01」 of 「MLA-C01の試験時間」."""
     return topic.split("の", 1)[0] if "の" in topic else topic
+
+
+def _named_subject(question: Question) -> str | None:
+    """The longest name the question writes, with the words written beside it (Successive Halving), or None."""
+    if not question.names:
+        return None
+    runs = [m.group() for m in _EN_NAME_RUN.finditer(nfkc(question.text))]
+    named = [r for r in runs if any(comparable(n) in comparable(r) for n in question.names)]
+    return max(named or question.names, key=len)
+
+
+def _all_but_tail(topic: str) -> str:
+    """A topic phrase without its last part: 「MLA-C01」 of 「MLA-C01の試験時間」, 「X の attempts」 of 「X の attemptsのデフォルト」."""
+    return topic.rsplit("の", 1)[0] if "の" in topic else topic
+
+
+def _tail_of(topic: str) -> str:
+    """The last part of a topic phrase, its last word if spaced: 「試験要項」 of 「MLA-C01の試験要項」, 「attempts」 of
+    「resolv.conf の options attempts」."""
+    last = topic.rsplit("の", 1)[1] if "の" in topic else topic
+    return last.split()[-1] if last.split() else last
 
 
 def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
@@ -190,7 +223,7 @@ def _completed(question: Question, topic: str, aspect: bool) -> str:
     if question.language != "ja":
         return _EN_END.sub("", text) + f" for {_head_of(topic) if aspect else topic}?"
     if aspect:
-        return f"{_head_of(topic)}の{text}"
+        return f"{_all_but_tail(topic)}の{text}"
     return f"{topic}が{text}" if not _starts_with_noun(question) else f"{topic}の{text}"
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.answer.followup import FollowUpResolver, Turn, parse_history
-from corpus.chunking import chunk_document
+from corpus.chunking import Chunk, chunk_document
 from corpus.errors import InputError
 from corpus.loading import load_notes
 from assistant.paths import DEFAULT_NOTES_DIR
@@ -94,3 +94,33 @@ def test_the_pipeline_answers_the_understood_question(fake_index):
 ])
 def test_pronouns_are_words_not_substrings(resolver, question, understood):
     assert resolver.resolve(question, [Turn("エポックとは何ですか？")]).question == understood
+
+
+def _notes_resolver(*passages: tuple[str, str]) -> FollowUpResolver:
+    """A resolver over small made-up notes: (heading path, text) per chunk."""
+    return FollowUpResolver([Chunk(f"c{i}", "notes.md", heading, text) for i, (heading, text) in enumerate(passages)])
+
+
+def test_an_aspect_of_the_topics_last_part_keeps_the_whole_topic():
+    # デフォルト is said of the option (the topic's last part), never beside the page's name: an aspect of the option.
+    resolver = _notes_resolver(("オプション", "retries:n 再試行の回数。デフォルトは 2 回、上限は 5 回。"),
+                               ("説明", "netconf.conf はネットワークの設定ファイルである。"))
+    history = [Turn("netconf.conf の retries とは何ですか？"), Turn("デフォルトは何回？")]
+    assert resolver.resolve("デフォルトは何回？", history[:1]).question == "netconf.conf の retriesのデフォルトは何回？"
+    resolution = resolver.resolve("上限は？", history)
+    # an attribute after a compound topic replaces only the topic's last part
+    assert (resolution.question, resolution.reason) == ("netconf.conf の retriesの上限は？", "aspect")
+
+
+def test_a_name_beside_the_previous_name_is_a_new_topic_not_an_aspect():
+    resolver = _notes_resolver(("書式", "@hourly は毎時 1 回、@nightly は毎日 1 回実行する。"))
+    resolution = resolver.resolve("@nightly は？", [Turn("schedtab の @hourly とは何ですか？")])
+    assert resolution.question == "@nightly は？" and resolution.reason == "new topic"
+
+
+def test_a_turn_that_points_back_but_names_its_own_subject_makes_that_the_topic():
+    resolver = _notes_resolver(("探索戦略", "ランダム探索、ベイズ最適化、Successive Halving がある。"),
+                               ("探索戦略", "Successive Halving は有望な構成に試行回数を再配分する。"))
+    history = [Turn("探索戦略にはどんな手法がありますか？"), Turn("その中でSuccessive Halvingの特徴は？")]
+    resolution = resolver.resolve("何を再配分するの？", history)
+    assert resolution.question.startswith("Successive Halving") and "探索戦略" not in resolution.question
