@@ -27,6 +27,9 @@ class Embedder(ABC):
         """The embedder to use for `count` passages in one job: itself, unless a batch engine pays off."""
         return self
 
+    def release_bulk(self) -> None:
+        """Free the batch engine `for_bulk` loaded, once the job is done (the next job loads it again)."""
+
 
 def normalised(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)

