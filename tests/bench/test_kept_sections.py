@@ -11,3 +11,12 @@ def test_a_hand_measured_section_is_kept_and_others_are_not(tmp_path):
                     encoding="utf-8")
     assert _kept_sections(path) == "\n## Indexing by notes format\n\n| a |\n|---|\n| 1 |\n"
     assert _kept_sections(tmp_path / "missing.md") == ""
+
+
+def test_the_scale_comparison_is_kept_after_the_formats_section(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n## A real folder at scale (Debian man pages; `assistant/bench/scale.py`)\n\nrun\n\n"
+                    "## Indexing by notes format\n\nf\n\n## A real folder at scale: before and after (issue 17)\n\n"
+                    "**10k chunks.** x\n", encoding="utf-8")
+    kept = _kept_sections(path)
+    assert kept == "\n## Indexing by notes format\n\nf\n\n## A real folder at scale: before and after (issue 17)\n\n**10k chunks.** x\n"
