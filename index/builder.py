@@ -17,8 +17,8 @@ from index.embedders import DEFAULT_EMBEDDER, Embedder, make_embedder
 from index.faiss_store import FaissStore, index_kind_for
 from index.manifest import FORMAT_VERSION, Manifest, StaleIndexError
 from index.sentences import Lexicon, notes_text
-from index.storage import (LEXICON_NAME, NOTES_TEXT_NAME, SENTENCE_VECTORS_NAME, SENTENCES_NAME, index_exists, index_lock, read_index,
-                           write_index)
+from index.storage import (LEXICON_NAME, NOTES_TEXT_NAME, SENTENCE_VECTORS_NAME, SENTENCES_NAME, index_exists,
+                           index_lock, read_index, write_index)
 
 EMBED_BATCH = 32
 # Notes with more sentences than this get no stored sentence vectors: embedding them all took 6 of the 9 minutes of
@@ -63,7 +63,8 @@ class Previous:
         """Whether the index has what this version writes: word weights, and sentence vectors in the per-chunk layout
         exactly when they are wanted."""
         sums = self.manifest.checksums if self.manifest else {}
-        return LEXICON_NAME in sums and NOTES_TEXT_NAME in sums and SENTENCES_NAME not in sums and (SENTENCE_VECTORS_NAME in sums) == want_sentences
+        stored = LEXICON_NAME in sums and NOTES_TEXT_NAME in sums and SENTENCES_NAME not in sums
+        return stored and (SENTENCE_VECTORS_NAME in sums) == want_sentences
 
 
 def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> Previous:
@@ -136,7 +137,8 @@ def build_index(
         embedded = _embed(encoder, new_sentences, "embedding sentences", "sentence", progress)
         del encoder
         embedder.release_bulk()  # BM25 and the word weights come next: at 10k chunks the engine held ~0.5 GB
-        sentences = {t: embedded[t] if t in embedded else reusable[t] for t in sentence_texts} if sentence_texts is not None else None
+        sentences = (None if sentence_texts is None
+                     else {t: embedded[t] if t in embedded else reusable[t] for t in sentence_texts})
         del embedded, reusable
         vectors = np.stack([known.get(c.id, fresh.get(c.id)) for c in chunks]) if chunks else np.zeros((0, embedder.dim), np.float32)
         manifest = Manifest(
