@@ -78,7 +78,7 @@ def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> P
     if old.manifest.embedder != embedder or old.manifest.chunker != chunker:
         return Previous({}, {}, old.manifest)
     vectors = old.dense.vectors()
-    return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentence_vectors, old.manifest)
+    return Previous({chunk.id: vectors[row] for row, chunk in enumerate(old.chunks)}, old.sentences, old.manifest)
 
 
 def _sentence_texts(chunks: list[Chunk], limit: int) -> list[str] | None:

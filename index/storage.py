@@ -74,12 +74,6 @@ class StoredIndex:
             raise StaleIndexError(f"the index's notes text cannot be read ({exc.__class__.__name__}); "
                                   "run `python -m assistant index --rebuild`") from exc
 
-    @property
-    def sentence_vectors(self) -> SentenceVectors:
-        """`sentences` with per-chunk lookup (a plain mapping, as tests pass, is wrapped)."""
-        stored = self.sentences
-        return stored if isinstance(stored, SentenceVectors) else TextSentenceVectors(stored)
-
 
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)

@@ -136,7 +136,7 @@ class Pipeline:
         if self._selector is None:
             index = self.retriever.index
             vocabulary = NotesVocabulary.build(index.chunks, lexicon=index.lexicon, text=index.notes_text)
-            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=index.sentence_vectors)
+            self._selector = EvidenceSelector(self.retriever.embedder, vocabulary, stored=index.sentences)
         return self._selector
 
     @property

@@ -108,7 +108,7 @@ def test_large_notes_store_no_sentence_vectors_and_answers_embed_only_retrieved_
     embedder = make_embedder(FAKE)
     hits = Retriever(stored, embedder).search("L2正則化", k=1, mode="hybrid")
     selector = EvidenceSelector(embedder, NotesVocabulary.build(stored.chunks, lexicon=stored.lexicon),
-                                stored=stored.sentence_vectors)
+                                stored=stored.sentences)
     asked.clear()
     ranked = selector.select(Question.analyse("L2正則化とは？"), hits)
     assert ranked and set(asked) == set(hits[0].chunk.sentence_texts())  # just the retrieved chunk's sentences
@@ -131,7 +131,7 @@ def test_answers_read_the_same_vectors_from_either_layout(notes_dir, tmp_path):
         stored = read_index(tmp_path / "idx")
         hits = Retriever(stored, embedder).search("試験時間", k=3, mode="hybrid")
         selector = EvidenceSelector(embedder, NotesVocabulary.build(stored.chunks, lexicon=stored.lexicon),
-                                    stored=stored.sentence_vectors)
+                                    stored=stored.sentences)
         results.append(selector.select(Question.analyse("試験時間は何分？"), hits))
     assert results[0] == results[1] and results[0]
 
