@@ -110,15 +110,16 @@ def baseline_figures(runs: list[Run], prompt_tokens: int, build: str, runtime: s
 
 def baseline_section(
     ours: dict[str, Any], wheel: dict[str, Any], native: dict[str, Any] | None, settings: dict[str, Any],
+    missing: str = "no native llama.cpp build is installed (xllamacpp is the prebuilt wheel and llama-cpp-python is "
+                   "not importable; scripts/setup --native builds one)",
 ) -> dict[str, Any]:
     """`generation.ours`, `.native` and `.wheel` (DESIGN contract), with the settings they share.
 
-    `native` is the faster build where one is installed; without one it repeats the wheel's figures and says so.
+    `native` is the faster build where one is installed (scripts/setup --native, or llama-cpp-python); without one it
+    repeats the wheel's figures and says so (`missing`: why there is none).
     """
     if native is None:
-        native = {**wheel, "same_as": "wheel",
-                  "note": "no native llama.cpp build is installed (llama-cpp-python not importable, xllamacpp is the "
-                          "prebuilt wheel), so native is the raw wheel"}
+        native = {**wheel, "same_as": "wheel", "note": f"{missing}, so native is the raw wheel"}
     return {"ours": ours, "native": native, "wheel": wheel, "baseline_settings": settings}
 
 
@@ -146,7 +147,8 @@ class NativeRunner:
 
 
 def native_runner(model_path: Path, n_ctx: int, threads: int) -> NativeRunner | None:
-    """The installed native build, or None when there is none (llama-cpp-python is compiled from source, ~450 s)."""
+    """llama-cpp-python when it is installed (compiled from source, ~450 s), else None. Only asked when xllamacpp is
+    the prebuilt wheel: scripts/setup --native's xllamacpp build is preferred, as it is the one the app runs."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -156,7 +158,13 @@ def native_runner(model_path: Path, n_ctx: int, threads: int) -> NativeRunner | 
 
 def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
     """The baseline: xllamacpp's Server.handle_completions called directly, timed in its callback."""
+    return raw_llamacpp_text_run(server, body)[0]
+
+
+def raw_llamacpp_text_run(server: Any, body: dict[str, Any]) -> tuple[Run, str]:
+    """raw_llamacpp_run, with the text it generated."""
     marks: dict[str, Any] = {"first": None, "last": None, "pieces": 0, "tokens": None}
+    texts: list[str] = []
 
     def on_chunk(chunk: dict[str, Any]) -> bool:
         now = time.perf_counter()
@@ -165,6 +173,7 @@ def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
                 marks["first"] = marks["first"] or now
                 marks["last"] = now
                 marks["pieces"] += 1
+                texts.append(choice["text"])
         if "usage" in chunk:
             marks["tokens"] = chunk["usage"].get("completion_tokens")
         return False
@@ -173,15 +182,84 @@ def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
     server.handle_completions(body, on_chunk)
     ended = time.perf_counter()
     first, last = marks["first"] or ended, marks["last"] or ended
-    return Run(first - started, ended - started, int(marks["tokens"] or marks["pieces"]), last - first)
+    return Run(first - started, ended - started, int(marks["tokens"] or marks["pieces"]), last - first), "".join(texts)
+
+
+class ChildLlamaCpp:
+    """xllamacpp from `folder` (put first on PYTHONPATH) in a child process, same GGUF, context size and threads."""
+
+    def __init__(self, folder: Path, n_ctx: int, threads: int) -> None:
+        from assistant.generators.llamacpp import PROMPT_CACHE_ENV
+
+        path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "PYTHONPATH": path, PROMPT_CACHE_ENV: "0", "HF_HUB_OFFLINE": "1"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "assistant.bench.llamacpp_child", str(n_ctx), str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        self.n_ctx = n_ctx
+        hello = self._reply()
+        self.build: str = hello["build"]
+        self.file: str = hello["file"]
+        self.runtime = f"xllamacpp {hello['version']} ({self.build}, in a child process)"
+
+    def _reply(self) -> dict[str, Any]:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:  # llama.cpp's own output, if any, is not JSON
+            if line.startswith("{"):
+                return json.loads(line)
+        error = (self._process.stderr.read() if self._process.stderr else "").strip().splitlines()
+        raise RuntimeError(f"the llama.cpp child process ended: {error[-1] if error else 'no output'}")
+
+    def run(self, prompt: str, params: Any) -> Run:
+        """One timed generation, with the body our backend would send."""
+        from assistant.generators.llamacpp import llamacpp_request
+
+        return self.complete(llamacpp_request(prompt, params, n_ctx=self.n_ctx))[0]
+
+    def complete(self, body: dict[str, Any]) -> tuple[Run, str]:
+        """One completion request (its `stream` flag is kept): the timed run and the text."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(body) + "\n")
+        self._process.stdin.flush()
+        reply = self._reply()
+        return Run(**reply["run"]), reply["text"]
+
+    def close(self) -> None:
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def kept_wheel_runner(n_ctx: int, threads: int) -> ChildLlamaCpp | None:
+    """The prebuilt wheel that scripts/setup --native kept, loaded in a child process; None when none is kept."""
+    from assistant.generators.llamacpp import BUILD_WHEEL, kept_wheel_dir
+
+    folder = kept_wheel_dir()
+    if folder is None:
+        return None
+    child = ChildLlamaCpp(folder, n_ctx, threads)
+    if child.build != BUILD_WHEEL:
+        child.close()
+        raise RuntimeError(f"the kept wheel in {folder} loaded as the {child.build} build ({child.file})")
+    return child
 
 
 def llamacpp_overhead(reps: int) -> dict[str, Any]:
-    """Our LlamaCppGenerator vs the raw wheel on one model instance (same request body), and the native build when
-    installed, runs interleaved. The old `llamacpp` record, with the ours/native/wheel rows under "baselines"."""
+    """Our LlamaCppGenerator vs the raw xllamacpp on one model instance (same request body), and the other build, runs
+    interleaved. The old `llamacpp` record, with the ours/native/wheel rows under "baselines".
+
+    The raw in-process server is the installed build. When that is the one scripts/setup --native compiled, it gives
+    the `native` row and the wheel it kept runs in a child process for the `wheel` row; when it is the prebuilt wheel,
+    it gives the `wheel` row and `native` is llama-cpp-python when that is installed.
+    """
     from importlib import metadata
 
-    from assistant.generators.llamacpp import PROMPT_CACHE_ENV, llamacpp_request, xllamacpp_build
+    from assistant.generators.llamacpp import BUILD_NATIVE, PROMPT_CACHE_ENV, llamacpp_request, xllamacpp_build
     from assistant.generators.registry import make_generator
 
     # Every timed prompt is new, so the on-disk prompt cache cannot help; off, so the bench leaves the user's alone.
@@ -205,39 +283,54 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
         if prompt_tokens >= PROMPT_TOKENS or passages >= len(real_corpus().texts):
             break
         passages += 1
+    installed = xllamacpp_build()
+    installed_runtime = f"xllamacpp {metadata.version('xllamacpp')}"
+    other: Any = None  # the build that is not in this process: the kept wheel, or llama-cpp-python
+    other_missing = None
     try:
-        native = native_runner(generator.model_path, generator.n_ctx, generator.n_threads)
-    except Exception as exc:  # noqa: BLE001 - a broken native build must not cost the other figures
-        say(f"native llama.cpp build failed to load: {failure_reason(exc)}")
-        native = None
+        if installed == BUILD_NATIVE:
+            other = kept_wheel_runner(generator.n_ctx, generator.n_threads)
+            if other is None:
+                other_missing = "the prebuilt wheel was not kept (scripts/setup --native keeps it in .venv/llamacpp-wheel)"
+        else:
+            other = native_runner(generator.model_path, generator.n_ctx, generator.n_threads)
+    except Exception as exc:  # noqa: BLE001 - a broken second build must not cost the other figures
+        which = "prebuilt wheel" if installed == BUILD_NATIVE else "native build"
+        other_missing = f"the {which} failed to load: {failure_reason(exc)}"
+        say(other_missing)
+        other = None
+
     ours: list[Run] = []
     raw: list[Run] = []
-    natives: list[Run] = []
+    others: list[Run] = []
     for rep in range(reps + 1):  # the first round warms up
         body = llamacpp_request(_unique(prompt, 3 * rep), params, n_ctx=generator.n_ctx)
         raw_run = raw_llamacpp_run(server, body)
         our_run = time_stream(generator.stream(_unique(prompt, 3 * rep + 1), params))
-        native_run = native.run(_unique(prompt, 3 * rep + 2), params) if native is not None else None
+        second = other.run(_unique(prompt, 3 * rep + 2), params) if other is not None else None
         if rep:
             raw.append(raw_run)
             ours.append(our_run)
-            if native_run is not None:
-                natives.append(native_run)
+            if second is not None:
+                others.append(second)
     generator.close()
-    if native is not None:
-        native.close()
+    if other is not None:
+        other.close()
     ours_s, raw_s = summarise(ours), summarise(raw)
-    wheel_build = xllamacpp_build()
-    wheel_runtime = f"xllamacpp {metadata.version('xllamacpp')}"
     settings = {"model": "Gemma-3-270M Q4_K_M (bundled)", "threads": generator.n_threads, "n_ctx": generator.n_ctx,
                 "prompt_tokens": prompt_tokens, "max_new_tokens": MAX_NEW_TOKENS, "temperature": 0.0,
-                "runs": reps, "order": "interleaved: wheel, ours, native per round, after one warm-up round"}
-    baselines = baseline_section(
-        baseline_figures(ours, prompt_tokens, generator.build, f"{wheel_runtime} through LlamaCppGenerator"),
-        baseline_figures(raw, prompt_tokens, wheel_build, wheel_runtime),
-        baseline_figures(natives, prompt_tokens, native.build, native.runtime) if natives else None,
-        settings,
-    )
+                "runs": reps, "order": "interleaved: raw in-process build, ours, the other build per round, after one "
+                                       "warm-up round"}
+    ours_row = baseline_figures(ours, prompt_tokens, generator.build, f"{installed_runtime} through LlamaCppGenerator")
+    in_process = baseline_figures(raw, prompt_tokens, installed, installed_runtime)
+    second_row = baseline_figures(others, prompt_tokens, other.build, other.runtime) if others else None
+    if installed == BUILD_NATIVE:
+        in_process["runtime"] = f"{installed_runtime}, compiled here by scripts/setup --native"
+        wheel = second_row or {**skipped(other_missing or "no runs"), "build": "wheel"}
+        baselines = baseline_section(ours_row, wheel, in_process, settings)
+    else:
+        baselines = (baseline_section(ours_row, in_process, second_row, settings, missing=other_missing)
+                     if other_missing else baseline_section(ours_row, in_process, second_row, settings))
     return {
         "model": "Gemma-3-270M Q4_K_M (bundled)",
         "threads": generator.n_threads,
@@ -245,6 +338,7 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
         "passages": passages,
         "max_new_tokens": MAX_NEW_TOKENS,
         "load_s": load_s,
+        "build": installed,
         "ours": ours_s,
         "raw": raw_s,
         "overhead_total_pct": _pct(ours_s["total_ms"], raw_s["total_ms"]),

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import secrets
+import sys
 import threading
 import urllib.request
 import uuid
@@ -66,6 +67,20 @@ def xllamacpp_build() -> str:
     except ValueError:
         return BUILD_WHEEL
     return BUILD_NATIVE if "dir_info" in origin or str(origin.get("url", "")).startswith("file:") else BUILD_WHEEL
+
+
+# scripts/setup --native replaces the installed xllamacpp with one compiled here and keeps the prebuilt wheel's package
+# in this folder of the virtual environment: the bench and a slow test run it in a child process (one process cannot
+# load two builds of xllamacpp) with the folder first on PYTHONPATH. $ASSISTANT_LLAMACPP_WHEEL_DIR names another one.
+WHEEL_DIR_ENV = "ASSISTANT_LLAMACPP_WHEEL_DIR"
+KEPT_WHEEL_DIR = "llamacpp-wheel"
+
+
+def kept_wheel_dir() -> Path | None:
+    """The prebuilt xllamacpp wheel that scripts/setup --native kept beside its build, or None when there is none."""
+    raw = os.environ.get(WHEEL_DIR_ENV)
+    folder = Path(raw).expanduser() if raw else Path(sys.prefix) / KEPT_WHEEL_DIR
+    return folder if (folder / "xllamacpp" / "__init__.py").is_file() else None
 
 
 def bundled_gguf_path() -> Path:

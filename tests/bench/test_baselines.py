@@ -143,7 +143,7 @@ def test_answer_params_say_which_build_answered(fake_index):
 def test_a_new_process_reuses_the_saved_prompt_and_answers_the_same(tmp_path, monkeypatch):
     from assistant.config import DEFAULT_GENERATION
     from assistant.generators.base import GenerationStream
-    from assistant.generators.llamacpp import PROMPT_CACHE_ENV, LlamaCppGenerator
+    from assistant.generators.llamacpp import PROMPT_CACHE_ENV, LlamaCppGenerator, xllamacpp_build
 
     params = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=12)
     prompt = "資料の中から質問の答えになる部分だけを抜き出してください。\n" * 8 + "質問: 合格ラインは？ 資料: 合格ラインは720点。\n回答:"
@@ -154,7 +154,7 @@ def test_a_new_process_reuses_the_saved_prompt_and_answers_the_same(tmp_path, mo
 
     monkeypatch.setenv(PROMPT_CACHE_ENV, "0")
     plain = LlamaCppGenerator()
-    assert plain.run_params() == {"llama_build": "wheel"}
+    assert plain.run_params() == {"llama_build": xllamacpp_build()}  # "native" after scripts/setup --native
     expected, usage = answer(plain, prompt + "「")
     plain.close()
     assert usage.prompt_tokens > 60

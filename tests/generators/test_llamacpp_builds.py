@@ -1,0 +1,287 @@
+"""Issue 17 item 4: the llamacpp backend runs whichever xllamacpp is installed — the prebuilt wheel or the one
+scripts/setup --native compiled — and says which; the kept wheel runs in a child process for the bench; a bad
+environment stops scripts/setup --native with one message. Fast tests use a fake xllamacpp; the slow one compares the
+two real builds' greedy output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import types
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from assistant.config import DEFAULT_GENERATION
+from assistant.generators import llamacpp
+from tests.conftest import REPO
+
+# A stand-in for xllamacpp: the parameter object LlamaCppGenerator fills in, and a server that streams the prompt's
+# last word back, letter by letter, tagged with the value of FAKE_BUILD_TAG (which copy of the module answered).
+FAKE_XLLAMACPP = textwrap.dedent('''
+    import types
+
+    __version__ = "0.0-fake"
+    FAKE_BUILD_TAG = "{tag}"
+
+
+    class CommonParams:
+        def __init__(self):
+            self.model = types.SimpleNamespace(path=None)
+            self.cpuparams = types.SimpleNamespace(n_threads=None)
+            self.cpuparams_batch = types.SimpleNamespace(n_threads=None)
+
+
+    class Server:
+        listening_address = "http://127.0.0.1:9"
+
+        def __init__(self, params):
+            self.params = params
+
+        def handle_completions(self, body, callback):
+            word = body["prompt"].split()[-1]
+            for letter in FAKE_BUILD_TAG + ":" + word:
+                if callback({{"choices": [{{"text": letter}}]}}):
+                    return
+            callback({{"choices": [{{"text": "", "finish_reason": "stop"}}],
+                      "usage": {{"prompt_tokens": len(body["prompt"]), "completion_tokens": len(word) + 2}}}})
+''')
+
+
+def fake_module(tag: str) -> types.ModuleType:
+    module = types.ModuleType("xllamacpp")
+    exec(FAKE_XLLAMACPP.format(tag=tag), module.__dict__)
+    return module
+
+
+class Dist:
+    """An installed distribution as importlib.metadata sees it; `direct_url` is what pip recorded for a local install."""
+
+    version = "0.0"
+
+    def __init__(self, direct_url: str | None) -> None:
+        self.direct_url = direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return self.direct_url if name == "direct_url.json" else None
+
+
+FROM_INDEX = None  # pip writes no direct_url.json for a wheel from the package index
+BUILT_HERE = '{"url": "file:///x/.venv/native-build/dist/xllamacpp-1-cp310-abi3-linux_x86_64.whl", "archive_info": {}}'
+
+
+@pytest.fixture
+def fake_model(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv(llamacpp.PROMPT_CACHE_ENV, "0")
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    return model
+
+
+@pytest.mark.parametrize(("direct_url", "build"), [(FROM_INDEX, "wheel"), (BUILT_HERE, "native")])
+def test_the_backend_answers_with_the_installed_build_and_says_which(fake_model, monkeypatch, direct_url, build):
+    monkeypatch.setattr(llamacpp, "_import_xllamacpp", lambda: fake_module(build))
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist(direct_url))
+    generator = llamacpp.LlamaCppGenerator(fake_model)
+    assert generator.run_params() == {"llama_build": build}
+    text = "".join(generator.stream("質問 answer", DEFAULT_GENERATION.with_overrides(temperature=0.0)))
+    assert text == f"{build}:answer"  # the stream went through the module that was loaded
+    generator.close()
+
+
+def test_without_xllamacpp_metadata_the_build_is_the_wheel(monkeypatch):
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", missing)
+    assert llamacpp.xllamacpp_build() == "wheel"
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist("not json"))
+    assert llamacpp.xllamacpp_build() == "wheel"
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist('{"url": "file:///src", "dir_info": {}}'))
+    assert llamacpp.xllamacpp_build() == "native"
+
+
+def _fake_wheel_folder(folder: Path, tag: str) -> Path:
+    """A folder laid out as scripts/setup --native keeps the wheel: the package and its dist-info, no direct_url."""
+    (folder / "xllamacpp").mkdir(parents=True)
+    (folder / "xllamacpp" / "__init__.py").write_text(FAKE_XLLAMACPP.format(tag=tag), encoding="utf-8")
+    info = folder / "xllamacpp-0.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: xllamacpp\nVersion: 0.0\n", encoding="utf-8")
+    return folder
+
+
+def test_the_kept_wheel_is_found_in_the_venv_or_where_the_variable_says(tmp_path, monkeypatch):
+    monkeypatch.delenv(llamacpp.WHEEL_DIR_ENV, raising=False)
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
+    assert llamacpp.kept_wheel_dir() is None
+    kept = _fake_wheel_folder(tmp_path / "venv" / "llamacpp-wheel", "wheel")
+    assert llamacpp.kept_wheel_dir() == kept
+    other = _fake_wheel_folder(tmp_path / "elsewhere", "wheel")
+    monkeypatch.setenv(llamacpp.WHEEL_DIR_ENV, str(other))
+    assert llamacpp.kept_wheel_dir() == other
+    monkeypatch.setenv(llamacpp.WHEEL_DIR_ENV, str(tmp_path / "empty"))
+    assert llamacpp.kept_wheel_dir() is None
+
+
+@pytest.mark.timeout(60)
+def test_the_child_process_runs_the_kept_wheel_not_the_installed_build(tmp_path, monkeypatch):
+    from assistant.bench import generation
+
+    folder = _fake_wheel_folder(tmp_path / "kept", "kept-wheel")
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / llamacpp.BUNDLED_GGUF_NAME).write_bytes(b"GGUF")  # the bundled model's place, so nothing is assembled
+    monkeypatch.setenv("ASSISTANT_MODELS", str(models))
+    monkeypatch.setenv(llamacpp.WHEEL_DIR_ENV, str(folder))
+    child = generation.kept_wheel_runner(n_ctx=512, threads=1)
+    try:
+        assert child is not None and child.build == "wheel"
+        assert Path(child.file).parent == folder / "xllamacpp" and child.runtime.startswith("xllamacpp 0.0 (wheel")
+        run, text = child.complete({"prompt": "the last word", "stream": True})
+        assert text == "kept-wheel:word" and run.new_tokens == 6 and run.total_s >= run.ttft_s >= 0
+        assert child.complete({"prompt": "again", "stream": True})[1] == "kept-wheel:again"  # one process, many requests
+    finally:
+        child.close()
+    assert child._process.returncode == 0
+
+
+class FakeWheelChild:
+    """The kept wheel's child process, as the bench sees it."""
+
+    build = "wheel"
+    runtime = "xllamacpp 0.0 (wheel, in a child process)"
+
+    def __init__(self) -> None:
+        self.prompts: list[str] = []
+        self.closed = False
+
+    def run(self, prompt, params):
+        from assistant.bench.generation import Run
+
+        self.prompts.append(prompt)
+        return Run(ttft_s=0.8, total_s=2.8, new_tokens=64, decode_s=2.0)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _bench_with(monkeypatch, fake_model, direct_url, child):
+    from assistant.bench import generation
+    from assistant.generators import registry
+
+    build = "native" if direct_url else "wheel"
+    monkeypatch.setattr(llamacpp, "_import_xllamacpp", lambda: fake_module(build))
+    monkeypatch.setattr(metadata, "distribution", lambda name: Dist(direct_url))
+    monkeypatch.setattr(registry, "make_generator", lambda name: llamacpp.LlamaCppGenerator(fake_model))
+    monkeypatch.setattr(generation, "bench_prompt", lambda passages: "word " * 100)  # 500 "tokens" for the fake
+    monkeypatch.setattr(generation, "kept_wheel_runner", lambda n_ctx, threads: child)
+    monkeypatch.setattr(generation, "native_runner", lambda path, n_ctx, threads: None)  # no llama-cpp-python
+    return generation.llamacpp_overhead(reps=2)["baselines"]
+
+
+def test_with_a_native_build_the_bench_runs_it_in_process_and_the_kept_wheel_beside_it(fake_model, monkeypatch):
+    child = FakeWheelChild()
+    rows = _bench_with(monkeypatch, fake_model, BUILT_HERE, child)
+    assert rows["ours"]["build"] == "native" and rows["native"]["build"] == "native"
+    assert "scripts/setup --native" in rows["native"]["runtime"] and "same_as" not in rows["native"]
+    assert rows["wheel"]["build"] == "wheel" and rows["wheel"]["runtime"] == child.runtime
+    prompt_tokens = rows["baseline_settings"]["prompt_tokens"]
+    assert rows["wheel"]["prompt_tokens_per_s"] == pytest.approx(prompt_tokens / 0.8)
+    assert rows["wheel"]["decode_tokens_per_s"] == pytest.approx(63 / 2.0)
+    assert len(child.prompts) == 3 and len(set(child.prompts)) == 3 and child.closed  # warm-up + 2 rounds, each new
+    assert rows["wheel"]["runs"] == rows["native"]["runs"] == rows["ours"]["runs"] == 2
+
+
+def test_with_a_native_build_and_no_kept_wheel_the_wheel_row_says_why(fake_model, monkeypatch):
+    rows = _bench_with(monkeypatch, fake_model, BUILT_HERE, None)
+    assert rows["native"]["build"] == "native" and rows["native"]["prompt_tokens_per_s"] > 0
+    assert "was not kept" in rows["wheel"]["skipped"]
+
+
+def test_with_the_wheel_installed_native_repeats_it_and_says_so(fake_model, monkeypatch):
+    rows = _bench_with(monkeypatch, fake_model, FROM_INDEX, FakeWheelChild())
+    assert rows["ours"]["build"] == rows["wheel"]["build"] == "wheel"
+    assert rows["native"]["same_as"] == "wheel" and "scripts/setup --native" in rows["native"]["note"]
+    assert rows["native"]["prompt_tokens_per_s"] == rows["wheel"]["prompt_tokens_per_s"]
+
+
+def _run_setup(tmp_path: Path, *args: str, tools: tuple[str, ...]) -> subprocess.CompletedProcess:
+    """scripts/setup with only `tools` (plus what the script itself needs) on PATH and a throwaway venv path."""
+    bin_dir = tmp_path / ("bin-" + "-".join(tools))
+    bin_dir.mkdir()
+    for tool in ("dirname", *tools):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    env = {**os.environ, "PATH": str(bin_dir), "ASSISTANT_VENV": str(tmp_path / "venv")}
+    return subprocess.run(["/bin/bash", str(REPO / "scripts" / "setup"), *args], capture_output=True, text=True,
+                          env=env, timeout=30)
+
+
+def test_setup_native_without_cmake_says_what_is_missing_and_installs_nothing(tmp_path):
+    done = _run_setup(tmp_path, "--native", tools=("cc", "c++"))
+    assert done.returncode == 2
+    assert "needs a C/C++ compiler and cmake; missing: cmake" in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert not (tmp_path / "venv").exists()
+    done = _run_setup(tmp_path, "--test", "--native", tools=())
+    assert done.returncode == 2 and "missing: cc c++ cmake" in done.stderr
+
+
+def test_setup_rejects_an_unknown_option(tmp_path):
+    done = _run_setup(tmp_path, "--nativ", tools=("cc", "c++", "cmake"))
+    assert done.returncode == 2 and "unknown option --nativ" in done.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+# --- the two real builds ------------------------------------------------------------------------------------------
+
+GROUNDED = (
+    "資料の中から質問の答えになる部分だけを抜き出してください。\n"
+    "資料: 合格ラインは720点で、試験時間は90分です。L2正則化はすべての重みを小さくする。\n"
+    "質問: 合格ラインは？\n回答:"
+)
+PLAIN = "The three primary colours of light are"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_native_build_and_the_wheel_give_the_same_greedy_output(monkeypatch):
+    """Live, in one run: the build installed here (in this process) and the kept wheel (a child process)."""
+    import xllamacpp
+
+    from assistant.bench.generation import kept_wheel_runner, raw_llamacpp_text_run
+    from assistant.generators.base import SpanConstraint
+
+    if llamacpp.xllamacpp_build() != "native":
+        pytest.skip("no native llama.cpp build is installed (scripts/setup --native builds one)")
+    if llamacpp.kept_wheel_dir() is None:
+        pytest.skip("the prebuilt wheel was not kept beside the native build (scripts/setup --native keeps it)")
+    monkeypatch.setenv(llamacpp.PROMPT_CACHE_ENV, "0")
+    native = llamacpp.LlamaCppGenerator()
+    wheel = kept_wheel_runner(native.n_ctx, native.n_threads)
+    try:
+        assert wheel is not None and wheel.build == "wheel" and native.build == "native"
+        assert Path(wheel.file).resolve() != Path(xllamacpp.__file__).resolve()  # two different builds answered
+        params = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=48, seed=1234)
+        requests = [
+            llamacpp.llamacpp_request(GROUNDED, params, n_ctx=native.n_ctx),
+            llamacpp.llamacpp_request(PLAIN, params, n_ctx=native.n_ctx),
+            llamacpp.llamacpp_request(GROUNDED, params, SpanConstraint(("合格ラインは720点",)), n_ctx=native.n_ctx),
+        ]
+        for body in requests:
+            native_run, native_text = raw_llamacpp_text_run(native._server, body)
+            wheel_run, wheel_text = wheel.complete(body)
+            assert native_run.new_tokens > 0 and native_text.strip()
+            assert native_text == wheel_text
+        # And through the backend's own stream, as `ask` runs it.
+        assert "".join(native.stream(GROUNDED, params)) == wheel.complete(requests[0])[1]
+    finally:
+        native.close()
+        if wheel is not None:
+            wheel.close()
