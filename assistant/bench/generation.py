@@ -202,6 +202,7 @@ class ChildLlamaCpp:
         self.build: str = hello["build"]
         self.file: str = hello["file"]
         self.runtime = f"xllamacpp {hello['version']} ({self.build}, in a child process)"
+        self.cpu_features = cpu_features(hello.get("system_info", ""))
 
     def _reply(self) -> dict[str, Any]:
         assert self._process.stdout is not None
@@ -233,6 +234,16 @@ class ChildLlamaCpp:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+
+
+def cpu_features(system_info: str) -> list[str]:
+    """The instruction sets a llama.cpp build uses, from its system info ("CPU : SSE3 = 1 | AVX512 = 1 | …")."""
+    features = []
+    for part in system_info.replace(":", "|").split("|"):
+        name, _, value = part.partition("=")
+        if value.strip() == "1":
+            features.append(name.strip())
+    return features
 
 
 def kept_wheel_runner(n_ctx: int, threads: int) -> ChildLlamaCpp | None:
@@ -324,6 +335,9 @@ def llamacpp_overhead(reps: int) -> dict[str, Any]:
     ours_row = baseline_figures(ours, prompt_tokens, generator.build, f"{installed_runtime} through LlamaCppGenerator")
     in_process = baseline_figures(raw, prompt_tokens, installed, installed_runtime)
     second_row = baseline_figures(others, prompt_tokens, other.build, other.runtime) if others else None
+    ours_row["cpu_features"] = in_process["cpu_features"] = cpu_features(generator.system_info)
+    if second_row is not None and getattr(other, "cpu_features", None):
+        second_row["cpu_features"] = other.cpu_features
     if installed == BUILD_NATIVE:
         in_process["runtime"] = f"{installed_runtime}, compiled here by scripts/setup --native"
         wheel = second_row or {**skipped(other_missing or "no runs"), "build": "wheel"}

@@ -25,7 +25,7 @@ def serve(n_ctx: int, threads: int) -> None:
 
     generator = LlamaCppGenerator(n_ctx=n_ctx, n_threads=threads)
     print(json.dumps({"build": generator.build, "version": metadata.version("xllamacpp"), "file": xllamacpp.__file__,
-                      "model": str(generator.model_path)}), flush=True)
+                      "model": str(generator.model_path), "system_info": generator.system_info}), flush=True)
     for line in sys.stdin:
         if not line.strip():
             continue

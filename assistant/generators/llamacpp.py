@@ -215,6 +215,8 @@ class LlamaCppGenerator(Generator):
         p.api_keys = [self._api_key]
         p.verbosity = int(os.environ.get(_LOG_ENV, "-1"))
         self.build = xllamacpp_build()
+        # The instruction sets this build of llama.cpp uses ("CPU : SSE3 = 1 | ... | AVX512 = 1 | ..."), for the bench.
+        self.system_info = str(getattr(xlc, "get_system_info", str)())
         self._prompt_cache = self._prompt_cache_file(xlc)
         if self._prompt_cache is not None:
             p.endpoint_slots = True  # behind the API key, like every other endpoint

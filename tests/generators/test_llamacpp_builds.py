@@ -29,6 +29,10 @@ FAKE_XLLAMACPP = textwrap.dedent('''
     FAKE_BUILD_TAG = "{tag}"
 
 
+    def get_system_info():
+        return "CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = " + ("1" if FAKE_BUILD_TAG == "native" else "0") + " | "
+
+
     class CommonParams:
         def __init__(self):
             self.model = types.SimpleNamespace(path=None)
@@ -142,6 +146,7 @@ def test_the_child_process_runs_the_kept_wheel_not_the_installed_build(tmp_path,
     try:
         assert child is not None and child.build == "wheel"
         assert Path(child.file).parent == folder / "xllamacpp" and child.runtime.startswith("xllamacpp 0.0 (wheel")
+        assert child.cpu_features == ["SSE3", "AVX2"]
         run, text = child.complete({"prompt": "the last word", "stream": True})
         assert text == "kept-wheel:word" and run.new_tokens == 6 and run.total_s >= run.ttft_s >= 0
         assert child.complete({"prompt": "again", "stream": True})[1] == "kept-wheel:again"  # one process, many requests
@@ -195,6 +200,7 @@ def test_with_a_native_build_the_bench_runs_it_in_process_and_the_kept_wheel_bes
     assert rows["wheel"]["decode_tokens_per_s"] == pytest.approx(63 / 2.0)
     assert len(child.prompts) == 3 and len(set(child.prompts)) == 3 and child.closed  # warm-up + 2 rounds, each new
     assert rows["wheel"]["runs"] == rows["native"]["runs"] == rows["ours"]["runs"] == 2
+    assert rows["native"]["cpu_features"] == rows["ours"]["cpu_features"] == ["SSE3", "AVX2", "AVX512"]
 
 
 def test_with_a_native_build_and_no_kept_wheel_the_wheel_row_says_why(fake_model, monkeypatch):
