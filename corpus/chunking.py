@@ -63,8 +63,16 @@ class Chunk:
         return self.location or self.heading_path
 
     def embedding_text(self) -> str:
-        """What the embedder and BM25 see: the heading path gives the chunk its topic."""
+        """What the embedder sees: the heading path gives the chunk its topic."""
         return f"{self.heading_path}\n{self.text}" if self.heading_path else self.text
+
+    def bm25_text(self, named: bool = True) -> str:
+        """What BM25 sees: the embedding text, `named` under the note's name (its file name without the extension:
+        date.1), so that a question naming the note (「date コマンドの作者は？」) finds a short section that never
+        repeats the name (「作者 David MacKenzie。」). A folder of one note leaves it out: there the name tells no
+        chunk apart, and it would make the question's words it shares (MLA-C01) count for nothing."""
+        name = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return f"{name}\n{self.embedding_text()}" if named else self.embedding_text()
 
     def sentence_texts(self) -> list[str]:
         """What the embedder sees of each sentence when answers are narrowed to one (see `sentence_text`)."""

@@ -156,7 +156,8 @@ def build_index(
         )
         known.clear()
         fresh.clear()
-        write_index(index_dir, manifest, chunks, FaissStore.build(vectors), BM25Index.build([c.embedding_text() for c in chunks]),
+        named = len({c.source for c in chunks}) > 1  # a note's name tells it apart from other notes
+        write_index(index_dir, manifest, chunks, FaissStore.build(vectors), BM25Index.build([c.bm25_text(named) for c in chunks]),
                     sentences, Lexicon.of_chunks(chunks), notes_text(chunks))
     return BuildSummary(
         index_dir, len(files), len(chunks), len(missing), len(chunks) - len(missing), time.perf_counter() - started, notes.skipped, False

@@ -235,3 +235,24 @@ def test_sentence_transformers_embedder_with_bundled_minilm(notes_dir, tmp_path)
     assert stored.manifest.embedder == "minilm" and stored.manifest.dim == 384
     hits = Retriever(stored, make_embedder("minilm")).search("The passing score is 720", k=1, mode="dense")
     assert hits[0].chunk.source == "exam.txt" and summary.chunks == stored.manifest.chunk_count
+
+
+def test_bm25_knows_each_note_by_its_name_when_there_are_several(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, command in (("date.1.md", "date"), ("timeout.1.md", "timeout")):
+        (notes / name).write_text(f"# {name}\n\n## 説明\n\n{command} は時刻を扱うコマンドです。\n\n## 作者\n\n作者 {name} の人。\n",
+                                  encoding="utf-8")
+    build(notes, tmp_path / "idx")
+    retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
+    hits = retriever.search("date の作者は誰ですか？", k=2, mode="bm25")
+    # the 作者 section never says "date": only the note's name puts it first, before timeout's own 作者 section
+    assert (hits[0].chunk.source, hits[0].chunk.heading_path) == ("date.1.md", "作者")
+
+
+def test_a_single_note_is_searched_without_its_name(tmp_path):
+    from corpus.chunking import Chunk
+
+    chunk = Chunk("c", "sub/mla-c01.md", "試験", "65問")
+    assert chunk.bm25_text(named=True) == "mla-c01\n試験\n65問"
+    assert chunk.bm25_text(named=False) == chunk.embedding_text()
