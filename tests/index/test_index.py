@@ -240,8 +240,8 @@ def test_sentence_transformers_embedder_with_bundled_minilm(notes_dir, tmp_path)
 def test_bm25_knows_each_note_by_its_name_when_there_are_several(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
-    for name, command in (("date.1.md", "date"), ("timeout.1.md", "timeout")):
-        (notes / name).write_text(f"# {name}\n\n## 説明\n\n{command} は時刻を扱うコマンドです。\n\n## 作者\n\n作者 {name} の人。\n",
+    for name, command, author in (("date.1.md", "date", "David MacKenzie"), ("timeout.1.md", "timeout", "Padraig Brady")):
+        (notes / name).write_text(f"# {name}\n\n## 説明\n\n{command} は時刻を扱うコマンドです。\n\n## 作者\n\n作者 {author}。\n",
                                   encoding="utf-8")
     build(notes, tmp_path / "idx")
     retriever = Retriever(read_index(tmp_path / "idx"), make_embedder(FAKE))
