@@ -16,7 +16,7 @@ from index.sentences import SentenceVectors, TextSentenceVectors
 from index.retriever import Hit
 
 from assistant.answer.question import Question
-from assistant.answer.spans import DATE, plain_sentence
+from assistant.answer.spans import DATE, names_in, plain_sentence
 from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_number, novelty
 
 # A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
@@ -124,6 +124,8 @@ class EvidenceSelector:
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             if question.wants_date and DATE.search(plain_sentence(sentence)):
                 score += w.counter  # いつ / when: a sentence with a date holds the answer as a counted amount would
+            if question.wants_person and names_in(question, sentence):
+                score += w.counter  # 誰 / who: likewise a sentence that names someone
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)

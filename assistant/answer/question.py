@@ -58,6 +58,8 @@ _ASKS_PHRASE = re.compile(
 )
 # Questions about what something brings about: its benefit, advantage or effect, or what gets better.
 _ASKS_EFFECT = re.compile(r"利点|メリット|効果|長所|良い点|何が(良く|よく|改善|向上)|\b(benefits?|advantages?|effects?)\b", re.IGNORECASE)
+# Questions asking who: the answer is a person's or an organisation's name.
+_ASKS_PERSON = re.compile(r"誰|だれ|\bwho(?:m|se)?\b", re.IGNORECASE)
 # Japanese questions asking when; English ones are told by their asked type.
 _ASKS_DATE = re.compile(r"いつ|何年何月|何月何日|日付は|日時は")
 _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
@@ -86,11 +88,13 @@ class Question:
     # None when they were not looked up (no index at hand)
     wants_effect: bool = False  # the question asks what something brings about: a benefit, an effect (利点, benefit)
     wants_date: bool = False  # the question asks when (いつ, when, what date): the answer is a date
+    wants_person: bool = False  # the question asks who (誰, who): the answer is a name
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
         """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
-        question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)))
+        question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)),
+                           wants_person=bool(_ASKS_PERSON.search(text)))
         question = question._in_english(expander) if question.language == "en" else question
         return replace(question, wants_date=question.wants_date or question.asked == "date")
 

@@ -161,6 +161,9 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     if question.wants_date and (dates := DATE.findall(plain)):
         # いつ / when: the date itself (「2025/02/13」, 「March 19, 2015」, 「毎年4月」), before any other stretch.
         found = [*dates, *found]
+    if question.wants_person and (names := names_in(question, sentence)):
+        # 誰 / who: the names in the sentence (「David MacKenzie」), before any other stretch.
+        found = [*names, *found]
     if question.wants_effect:
         # 「…処理するため、スループット向上…ができる」: a benefit or an effect is the clause that follows its cause.
         found.sort(key=lambda p: not _after_cause(plain, p))
@@ -192,6 +195,23 @@ DATE = re.compile(
     r"\d{4}[/\-]\d{1,2}[/\-]\d{1,2}|(?:毎年|毎月)?(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?(?:頃)?|\d{4}年(?:度)?|"
     rf"{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}|\d{{1,2}} {_MONTH} \d{{4}}|{_MONTH} \d{{4}}"
 )
+
+
+# Names of people and organisations as notes write them in Latin letters: capitalised words, initials included,
+# several joined by and / および / と / 、 (「Richard M. Stallman および David MacKenzie」, 「Google」).
+_NAME_WORDS = r"[A-Z][A-Za-z.\-']*(?: (?:[A-Z][A-Za-z.\-']*|van|von|de))*"
+PERSON = re.compile(rf"{_NAME_WORDS}(?:\s*(?:および|及び|と|、|,|and)\s*{_NAME_WORDS})*")
+
+
+def names_in(question: Question, sentence: str) -> list[str]:
+    """The Latin names of `sentence` that the question does not name itself: who an answer to 誰/who can be."""
+    asked = {comparable(n) for n in question.names}
+    plain = plain_sentence(sentence)
+    found = [m for m in PERSON.finditer(plain)
+             if comparable(m.group()) not in asked and not _shares(question, folded(m.group())[0])]
+    # A name followed by は is what the sentence is about (「TensorBoadはGoogleの…」), not who made or did it.
+    found.sort(key=lambda m: plain.startswith("は", m.end()))
+    return [m.group().strip() for m in found]
 
 
 # Connectives after which a sentence states what its first clause brings about.

@@ -393,3 +393,20 @@ def test_a_yes_no_plan_answers_with_the_whole_sentence():
     plan = grounded_plan(Q("エポックを増やしすぎると過学習しますか？"), evidence, DEFAULT_GENERATION)
     assert plan.whole and plan.candidates[0] == "エポックが多すぎると過学習につながる"
     assert not grounded_plan(Q("エポックが多すぎると何につながりますか？"), evidence, DEFAULT_GENERATION).whole
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    ("ls を書いたのは誰ですか？", "作者 Richard M. Stallman および David MacKenzie。", "Richard M. Stallman および David MacKenzie"),
+    ("TensorFlowを開発したのは誰ですか？", "TensorBoadはGoogleの機械学習OSSライブラリであるTensorFlowに付属する視覚化ツール", "Google"),
+    ("Who wrote crontab(5)?", "Paul Vixie <paul@vix.com>", "Paul Vixie"),
+])
+def test_a_question_asking_who_gets_the_names_first(question, sentence, first):
+    assert Q(question).wants_person
+    assert answer_candidates(Q(question), sentence)[0] == first
+
+
+def test_a_sentence_naming_someone_is_preferred_for_who(selector):
+    about = Chunk("w1", "date.1.md", "説明", "date コマンドは時刻を表示する。")
+    author = Chunk("w2", "date.1.md", "作者", "作者 David MacKenzie。")
+    assert "MacKenzie" in evidence_for(selector, "date コマンドを書いたのは誰ですか？", about, author).sentence
+    assert not Q("date コマンドは何をしますか？").wants_person
