@@ -140,6 +140,7 @@ class Retriever:
         else:
             weights = [1.0, CROSSLINGUAL_BM25_WEIGHT if expanded else 1.0]
             ranked = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in lexical]], weights=weights)
+            ranked = ranked if expanded else _decisive_first(ranked, lexical)  # translated terms decide nothing alone
         ranked = ranked[:k]
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         unseen = [row for row, _ in ranked if row not in dense_scores]  # found by BM25 alone: score just these rows
@@ -149,3 +150,17 @@ class Retriever:
             Hit(self.index.chunks[row], score, rank, dense_scores[row], lexical_scores.get(row))
             for rank, (row, score) in enumerate(ranked, start=1)
         ]
+
+
+# A BM25 score this many times the runner-up's is a decisive lexical match (the question names a note and a section
+# that says little else: 「date コマンドの作者」 → date(1)'s 「作者 David MacKenzie。」), which the fusion keeps first.
+DECISIVE_LEXICAL_RATIO = 1.5
+
+
+def _decisive_first(ranked: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """`ranked` with BM25's best row moved to the top when its score is decisive (DECISIVE_LEXICAL_RATIO)."""
+    if len(lexical) < 2 or lexical[1][1] <= 0 or lexical[0][1] < DECISIVE_LEXICAL_RATIO * lexical[1][1]:
+        return ranked
+    top = lexical[0][0]
+    best = ranked[0][1] if ranked else 0.0
+    return [(top, best), *[(row, score) for row, score in ranked if row != top]]

@@ -256,3 +256,12 @@ def test_a_single_note_is_searched_without_its_name(tmp_path):
     chunk = Chunk("c", "sub/mla-c01.md", "試験", "65問")
     assert chunk.bm25_text(named=True) == "mla-c01\n試験\n65問"
     assert chunk.bm25_text(named=False) == chunk.embedding_text()
+
+
+def test_a_decisive_bm25_match_leads_the_fusion():
+    from index.retriever import _decisive_first
+
+    fused = [(1, 0.03), (2, 0.029), (3, 0.028)]
+    assert _decisive_first(fused, [(3, 6.1), (1, 3.9)]) == [(3, 0.03), (1, 0.03), (2, 0.029)]  # 6.1 >= 1.5 x 3.9
+    assert _decisive_first(fused, [(3, 5.0), (1, 3.9)]) == fused  # a lead, not a decisive one
+    assert _decisive_first(fused, [(3, 5.0)]) == fused  # nothing to compare with
