@@ -161,13 +161,15 @@ def raw_llamacpp_run(server: Any, body: dict[str, Any]) -> Run:
     return raw_llamacpp_text_run(server, body)[0]
 
 
-def raw_llamacpp_text_run(server: Any, body: dict[str, Any]) -> tuple[Run, str]:
-    """raw_llamacpp_run, with the text it generated."""
+def raw_llamacpp_text_run(server: Any, body: dict[str, Any], chunks: list | None = None) -> tuple[Run, str]:
+    """raw_llamacpp_run, with the text it generated (and every response chunk appended to `chunks`)."""
     marks: dict[str, Any] = {"first": None, "last": None, "pieces": 0, "tokens": None}
     texts: list[str] = []
 
     def on_chunk(chunk: dict[str, Any]) -> bool:
         now = time.perf_counter()
+        if chunks is not None:
+            chunks.append(chunk)
         for choice in chunk.get("choices", ()):
             if choice.get("text"):
                 marks["first"] = marks["first"] or now
@@ -220,11 +222,18 @@ class ChildLlamaCpp:
 
     def complete(self, body: dict[str, Any]) -> tuple[Run, str]:
         """One completion request (its `stream` flag is kept): the timed run and the text."""
+        reply = self._request(body)
+        return Run(**reply["run"]), reply["text"]
+
+    def response(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The last response chunk of one request: with "stream": False, llama.cpp's whole answer (e.g. logprobs)."""
+        return self._request({**body, "stream": False})["last"]
+
+    def _request(self, body: dict[str, Any]) -> dict[str, Any]:
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(body) + "\n")
         self._process.stdin.flush()
-        reply = self._reply()
-        return Run(**reply["run"]), reply["text"]
+        return self._reply()
 
     def close(self) -> None:
         if self._process.stdin is not None and not self._process.stdin.closed:

@@ -3,8 +3,9 @@ so when scripts/setup --native has replaced the wheel, the bench and a slow test
 folder first on PYTHONPATH (assistant.generators.llamacpp.kept_wheel_dir).
 
 The child loads the model through LlamaCppGenerator, so it has the parent's settings, then answers one JSON line per
-request on stdin: a llama.cpp completion body in, {"run": Run fields, "text": ...} out, timed inside the child around
-Server.handle_completions as the in-process baseline is. Its first line says which build and file it loaded.
+request on stdin: a llama.cpp completion body in, {"run": Run fields, "text": ..., "last": its last chunk} out, timed
+inside the child around Server.handle_completions as the in-process baseline is. Its first line says which build and
+file it loaded.
 The parent's side is assistant.bench.generation.ChildLlamaCpp.
 """
 
@@ -29,8 +30,9 @@ def serve(n_ctx: int, threads: int) -> None:
     for line in sys.stdin:
         if not line.strip():
             continue
-        run, text = raw_llamacpp_text_run(generator._server, json.loads(line))
-        print(json.dumps({"run": asdict(run), "text": text}), flush=True)
+        chunks: list = []
+        run, text = raw_llamacpp_text_run(generator._server, json.loads(line), chunks)
+        print(json.dumps({"run": asdict(run), "text": text, "last": chunks[-1] if chunks else None}), flush=True)
     generator.close()
 
 

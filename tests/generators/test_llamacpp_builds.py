@@ -247,20 +247,45 @@ def test_setup_rejects_an_unknown_option(tmp_path):
 
 # --- the two real builds ------------------------------------------------------------------------------------------
 
-GROUNDED = (
-    "資料の中から質問の答えになる部分だけを抜き出してください。\n"
-    "資料: 合格ラインは720点で、試験時間は90分です。L2正則化はすべての重みを小さくする。\n"
-    "質問: 合格ラインは？\n回答:"
-)
 PLAIN = "The three primary colours of light are"
+SPAN_QUESTIONS = 10  # the first dev questions with evidence: the app's grounded answer is copied from it
+NEAR_TIE = 0.1  # log-probability margin between the top two next tokens under which the builds may pick differently
+
+
+def _dev_items(count: int) -> list[dict]:
+    import json
+
+    lines = (REPO / "eval" / "gold" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    return [item for item in items if item.get("evidence")][:count]
+
+
+def _top_logprobs(response: dict) -> dict[str, float]:
+    """The first generated token's most likely candidates and their log-probabilities (llama.cpp's n_probs)."""
+    first = response["choices"][0]["logprobs"]["content"][0]
+    return {entry["token"]: entry["logprob"] for entry in first["top_logprobs"]}
+
+
+def _largest_difference(a: dict[str, float], b: dict[str, float]) -> float:
+    shared = [token for token in a if token in b]
+    assert shared, (a, b)
+    return max(abs(a[token] - b[token]) for token in shared)
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 def test_the_native_build_and_the_wheel_give_the_same_greedy_output(monkeypatch):
-    """Live, in one run: the build installed here (in this process) and the kept wheel (a child process)."""
+    """Live, in one run: the build installed here (in this process) and the kept wheel (a child process).
+
+    The app's grounded answers (a span copied from the evidence under the span constraint, greedy) and a short plain
+    prompt come out the same. Longer free continuations are not compared word for word: the builds' logits differ in
+    the last digits (AVX-512 vs AVX2 kernels, GCC 12 vs 10), which flips the rare greedy near-tie and everything after
+    it (as a different batch split of the prompt does within one build); so the next-token distributions are compared,
+    against that within-build spread measured in the same run.
+    """
     import xllamacpp
 
+    from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN, build_prompt, build_span_prompt
     from assistant.bench.generation import kept_wheel_runner, raw_llamacpp_text_run
     from assistant.generators.base import SpanConstraint
 
@@ -274,19 +299,51 @@ def test_the_native_build_and_the_wheel_give_the_same_greedy_output(monkeypatch)
     try:
         assert wheel is not None and wheel.build == "wheel" and native.build == "native"
         assert Path(wheel.file).resolve() != Path(xllamacpp.__file__).resolve()  # two different builds answered
-        params = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=48, seed=1234)
-        requests = [
-            llamacpp.llamacpp_request(GROUNDED, params, n_ctx=native.n_ctx),
-            llamacpp.llamacpp_request(PLAIN, params, n_ctx=native.n_ctx),
-            llamacpp.llamacpp_request(GROUNDED, params, SpanConstraint(("合格ラインは720点",)), n_ctx=native.n_ctx),
-        ]
-        for body in requests:
-            native_run, native_text = raw_llamacpp_text_run(native._server, body)
-            wheel_run, wheel_text = wheel.complete(body)
-            assert native_run.new_tokens > 0 and native_text.strip()
-            assert native_text == wheel_text
-        # And through the backend's own stream, as `ask` runs it.
-        assert "".join(native.stream(GROUNDED, params)) == wheel.complete(requests[0])[1]
+        assert "AMX" not in native.system_info  # AMX crashed in decode on these VMs
+        cpu_flags = Path("/proc/cpuinfo").read_text(encoding="utf-8").split()
+        assert ("AVX512 = 1" in native.system_info) == ("avx512f" in cpu_flags)
+        # First, while both are fresh: a short plain prompt through the backend's own stream, as `ask` runs it.
+        plain = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=6, seed=1234)
+        native_text = "".join(native.stream(PLAIN, plain))
+        assert native_text.strip() and native_text == wheel.complete(llamacpp.llamacpp_request(PLAIN, plain))[1]
+
+        span = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=48, stop=(ANSWER_CLOSE, "\n"))
+        items = _dev_items(SPAN_QUESTIONS)
+        assert len(items) == SPAN_QUESTIONS
+        for item in items:
+            evidence = item["evidence"][0]
+            body = llamacpp.llamacpp_request(build_span_prompt(item["question"], "", evidence), span,
+                                             SpanConstraint((ANSWER_OPEN + evidence + ANSWER_CLOSE,)), n_ctx=native.n_ctx)
+            native_text = raw_llamacpp_text_run(native._server, body)[1]
+            copied = native_text.strip().strip(ANSWER_OPEN + ANSWER_CLOSE)
+            assert copied and copied in evidence, (item["id"], native_text)  # the constraint held
+            assert native_text == wheel.complete(body)[1], item["id"]
+
+        # The next-token distributions after free prompts: the two builds differ no more than one build does from
+        # itself when the same prompt is read in two batches (its first half cached, as the prompt cache does).
+        free = DEFAULT_GENERATION.with_overrides(temperature=0.0, max_new_tokens=1)
+
+        def native_probs(prompt: str, cache_prompt: bool) -> dict[str, float]:
+            answer: dict = {}
+            body = {**llamacpp.llamacpp_request(prompt, free, n_ctx=native.n_ctx), "n_probs": 5, "stream": False,
+                    "cache_prompt": cache_prompt}
+            native._server.handle_completions(body, lambda chunk: answer.update(chunk) or False)
+            return _top_logprobs(answer)
+
+        across, within = [], []
+        for item in items:
+            prompt = build_prompt(item["question"], [item["evidence"][0]])
+            ours = native_probs(prompt, False)
+            theirs = _top_logprobs(wheel.response({**llamacpp.llamacpp_request(prompt, free, n_ctx=native.n_ctx),
+                                                   "n_probs": 5, "cache_prompt": False}))
+            native_probs(prompt[: len(prompt) // 2], True)
+            split = native_probs(prompt, True)
+            across.append(_largest_difference(ours, theirs))
+            within.append(_largest_difference(ours, split))
+            top = sorted(ours.values(), reverse=True)
+            if top[0] - top[1] > max(within[-1], NEAR_TIE):
+                assert max(ours, key=ours.get) == max(theirs, key=theirs.get), (item["id"], ours, theirs)
+        assert max(across) <= max(2 * max(within), 2 * NEAR_TIE), (across, within)
     finally:
         native.close()
         if wheel is not None:
