@@ -87,7 +87,8 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
 def topic_phrase(question: Question) -> str | None:
     """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
     if question.language != "ja":
-        runs = [m.group() for m in _EN_NAME_RUN.finditer(question.text) if m.start() > 0 or " " in m.group()]
+        runs = [_without_opening_word(m.group()) if m.start() == 0 else m.group() for m in _EN_NAME_RUN.finditer(question.text)]
+        runs = [r for r in runs if r]
         names = [r for r in runs if any(comparable(n) in comparable(r) for n in question.names)]
         if names:
             return max(names, key=len)
@@ -112,6 +113,7 @@ class FollowUpResolver:
     def __init__(self, chunks: Iterable[Chunk]) -> None:
         chunks = list(chunks)
         self._texts = [comparable(f"{c.heading_path} {c.text}") for c in chunks]
+        self._headings = {comparable(h) for c in chunks for h in c.heading_path.split(" > ")}
 
     def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
         """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""
@@ -152,11 +154,22 @@ class FollowUpResolver:
         if any(not self._together(t, head) and t not in aspects_of_tail for t in concepts):
             return Resolution(text, None, "new topic")
         of_tail = any(not self._together(t, head) for t in aspects_of_tail)
-        return Resolution(_completed(question, topic, aspect=not of_tail), topic, "aspect")
+        # A last part that names a concept heading a section of the notes (マテリアライズド・ビュー) is a subject; an
+        # attribute (試験時間, デフォルト) or a generic section (書式) is not.
+        tail_words = [w for w, pos in tagged_words(_tail_of(topic)) if pos == "名詞"]
+        keep_tail = tail in self._headings and any(names_a_concept(w, tail_words) for w in tail_words)
+        return Resolution(_completed(question, topic, aspect=not of_tail, keep_tail=keep_tail), topic, "aspect")
 
     def _together(self, term: str, head: str) -> bool:
         """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
         return bool(term and head) and any(term in t and head in t for t in self._texts)
+
+
+def _without_opening_word(run: str) -> str:
+    """A name run that opens a question without its first word when that is a capitalised plain word (「Is」 of
+    「Is Amazon SageMaker Canvas」), as `question_names` leaves it out; "" when nothing is left."""
+    first, _, rest = run.partition(" ")
+    return rest if first[:1].isupper() and first[1:].islower() else run
 
 
 def _head_of(topic: str) -> str:
@@ -193,7 +206,7 @@ def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
     if not match:
         return None
     word = match.group(1).lower()
-    replacement = f"{topic}'s" if word in _EN_POSSESSIVE else topic
+    replacement = f"the {topic}" if word in _EN_POSSESSIVE else topic  # its capacity → the pipe capacity
     return text[: match.start()] + replacement + text[match.end():]
 
 
@@ -213,20 +226,23 @@ def _ja_pronoun_replaced(text: str, topic: str) -> str | None:
     return None
 
 
-def _completed(question: Question, topic: str, aspect: bool) -> str:
+def _completed(question: Question, topic: str, aspect: bool, keep_tail: bool = False) -> str:
     """The question with the topic put in front (Japanese) or after it (English).
 
     An aspect of a compound topic replaces its last part (「MLA-C01の試験時間」 then 「合格ラインは？」 →
-    「MLA-C01の合格ラインは？」); a question without a subject of its own takes the whole topic as its subject.
+    「MLA-C01の合格ラインは？」) unless that part is a subject of its own (`keep_tail`: 「Redshiftのマテリアライズド・
+    ビュー」 then 「どのコマンドで更新できる？」); a question without a subject of its own takes the whole topic.
     """
     text = question.text
     if question.language != "ja":
         return _EN_END.sub("", text) + f" for {_head_of(topic) if aspect else topic}?"
     if aspect:
-        return f"{_all_but_tail(topic)}の{text}"
+        return f"{topic if keep_tail else _all_but_tail(topic)}の{text}"
     return f"{topic}が{text}" if not _starts_with_noun(question) else f"{topic}の{text}"
 
 
 def _starts_with_noun(question: Question) -> bool:
     words = tagged_words(question.text)
-    return bool(words) and words[0][1] in ("名詞", "接頭辞")
+    return bool(words) and words[0][1] in ("名詞", "接頭辞", "形状詞")  # 形状詞: 可用(性), 有効(期限)
+
+

@@ -27,6 +27,16 @@ def resolver():
     (["How many questions are on the MLA-C01 exam?"], "How long?", "How long for MLA-C01?", "aspect"),
     # the topic of a resolved follow-up carries on to the next turn
     (["エポックとは何ですか？", "多すぎるとどうなる？"], "その対策は？", "エポックの対策は？", "pronoun"),
+    # a question word that opens a turn is not part of the name it carries on ("Is it no-code?")
+    (["What is Amazon SageMaker Canvas?", "Is it no-code?"], "What does it let you do?",
+     "What does Amazon SageMaker Canvas let you do?", "pronoun"),
+    # "its X" becomes "the <topic> X", as a question written out in full says it
+    (["What is Parquet?"], "What is its file extension?", "What is the Parquet file extension?", "pronoun"),
+    # a last part that heads a section of the notes is kept (a subject), an attribute is replaced (MLA-C01 above)
+    (["Redshiftのマテリアライズド・ビューとは？"], "どのコマンドで更新できる？",
+     "Redshiftのマテリアライズド・ビューのどのコマンドで更新できる？", "aspect"),
+    # an adjectival noun (可用) opens a noun phrase: joined with の
+    (["S3 Express One Zoneについて教えて"], "可用性は？", "S3 Express One Zoneの可用性は？", "ellipsis"),
 ])
 def test_known_follow_ups(resolver, history, question, understood, reason):
     resolution = resolver.resolve(question, [Turn(q) for q in history])
