@@ -41,6 +41,10 @@ def warm_up(pipeline) -> str | None:
             continue
         if not answer.abstained:
             used = question
+            if answer.timings.new_tokens == 0:  # settled without the model (a definition): run it on the same prompt
+                plan = pipeline.plan(question, params)
+                if plan is not None:
+                    pipeline.generator.generate(plan.prompt, plan.params, plan.constraint)
             break
     if used is None:
         pipeline.retriever.search("warm-up", 1, pipeline.retrieval.retriever)

@@ -182,14 +182,32 @@ class Pipeline:
         rule = replace(self.abstention, similarity_floor=self.abstain_below)
         return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, rule)
 
-    def _run(self, text: str, understood: str, generation: GenerationParams, retrieval: RetrievalParams):
-        started = time.perf_counter()
+    def plan(self, question: str, generation: GenerationParams | None = None,
+             retrieval: RetrievalParams | None = None) -> GenerationPlan | None:
+        """The generator call that answering `question` (standalone) would make; None when the answer abstains.
+
+        The warm-up runs it to put the grounded prompt's shared prefix in the model's cache even when the answer
+        itself is settled without the model.
+        """
+        question = validate_question(question)
+        analysed, hits, _, evidence = self._evidence(question, question, retrieval or self.retrieval)
+        if self._abstention_reason(analysed, hits, evidence) is not None:
+            return None
+        return self._plan(analysed, hits, evidence, generation or self.generation)
+
+    def _evidence(self, text: str, understood: str, retrieval: RetrievalParams):
+        """(the question analysed, its hits, their sentences ranked as evidence, the chosen evidence or None)."""
         question = Question.analyse(understood, self.retriever.expander if self.retriever.crosslingual else None)
         if understood != text:  # answer in the language the user asked in, whatever the carried topic is written in
             question = replace(question, language=language(text))
         hits = self.retrieve(question.text, retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
+        return question, hits, ranked, evidence
+
+    def _run(self, text: str, understood: str, generation: GenerationParams, retrieval: RetrievalParams):
+        started = time.perf_counter()
+        question, hits, ranked, evidence = self._evidence(text, understood, retrieval)
         retrieval_ms = (time.perf_counter() - started) * 1000  # narrowing to the evidence sentence counts as retrieval
         params = {**generation.as_dict(), "passages": retrieval.passages, "retriever": retrieval.retriever.value,
                   "backend": self.generator.name, "grounding": self.grounding, **self.generator.run_params()}
@@ -200,20 +218,24 @@ class Pipeline:
             return Answer(text, refusal, hits, True, Timings(retrieval_ms, None, 0.0, 0), params, abstain_reason=reason,
                           resolved_question=understood)
         plan = self._plan(question, hits, evidence, generation)
-        gen_started = time.perf_counter()
-        first_token_ms = None
-        pieces: list[str] = []
-        stream = GenerationStream.wrap(self.generator.stream(plan.prompt, plan.params, plan.constraint))
-        for piece in answer_pieces(stream, plan):
-            if first_token_ms is None:
-                first_token_ms = (time.perf_counter() - gen_started) * 1000
-            pieces.append(piece)
-            yield piece
-        generation_ms = (time.perf_counter() - gen_started) * 1000
+        if plan.settled is not None:  # the model could not change this answer: it is not run (no tokens, no time)
+            yield plan.settled
+            timings = Timings(retrieval_ms, None, 0.0, 0)
+            pieces = [plan.settled]
+        else:
+            gen_started = time.perf_counter()
+            first_token_ms = None
+            pieces = []
+            stream = GenerationStream.wrap(self.generator.stream(plan.prompt, plan.params, plan.constraint))
+            for piece in answer_pieces(stream, plan):
+                if first_token_ms is None:
+                    first_token_ms = (time.perf_counter() - gen_started) * 1000
+                pieces.append(piece)
+                yield piece
+            generation_ms = (time.perf_counter() - gen_started) * 1000
+            # Shown pieces are not tokens (the opening quote is hidden); the backend's own count is exact when it has one.
+            timings = Timings(retrieval_ms, first_token_ms, generation_ms, stream.usage.new_tokens or len(pieces))
         answer = "".join(pieces).strip()
-        # Shown pieces are not tokens (the opening quote is hidden); the backend's own count is exact when it has one.
-        new_tokens = stream.usage.new_tokens or len(pieces)
-        timings = Timings(retrieval_ms, first_token_ms, generation_ms, new_tokens)
         refusal = ABSTENTION[question.language]
         if not answer or answer == refusal:
             if not pieces:

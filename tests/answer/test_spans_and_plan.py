@@ -410,3 +410,44 @@ def test_a_sentence_naming_someone_is_preferred_for_who(selector):
     author = Chunk("w2", "date.1.md", "作者", "作者 David MacKenzie。")
     assert "MacKenzie" in evidence_for(selector, "date コマンドを書いたのは誰ですか？", about, author).sentence
     assert not Q("date コマンドは何をしますか？").wants_person
+
+
+# --- answers the model cannot change are settled without it --------------------------------------------------------
+
+@pytest.mark.parametrize("candidate", ["エポックが多すぎると過学習につながる", "165問", "March 19, 2015", "L2"])
+def test_a_whole_answer_is_the_candidate_for_every_output_the_constraint_allows(candidate):
+    """What GenerationPlan.settled relies on: every text the span grammar allows (any substring of 「candidate」,
+    cut at any stop, in any pieces) finishes as the candidate itself."""
+    source = f"{ANSWER_OPEN}{candidate}{ANSWER_CLOSE}"
+    plan = GenerationPlan("", DEFAULT_GENERATION, None, (candidate,), ANSWER_OPEN, whole=True)
+    assert plan.settled == candidate
+    outputs = {source[i:j].split(ANSWER_CLOSE)[0] for i in range(len(source)) for j in range(i, len(source) + 1)}
+    for text in outputs:
+        for size in (1, 2, 5):
+            pieces = [text[k:k + size] for k in range(0, len(text), size)]
+            assert "".join(answer_pieces(iter(pieces), plan)) == candidate, (text, size)
+
+
+def test_only_a_whole_answer_with_one_candidate_is_settled():
+    assert GenerationPlan("", DEFAULT_GENERATION, None, ("165問",), ANSWER_OPEN, whole=False).settled is None
+    assert GenerationPlan("", DEFAULT_GENERATION, None, ("165問", "90分"), ANSWER_OPEN, whole=True).settled is None
+    assert GenerationPlan("", DEFAULT_GENERATION).settled is None  # free generation
+
+
+def test_a_settled_answer_skips_the_model_and_says_so_in_its_timings(fake_index):
+    generator = SpanSampler()
+    pipeline = make_pipeline(fake_index, generator, abstain_below=0.0)
+    question = "エポックを増やしすぎると過学習しますか？"  # yes/no: the whole sentence of the evidence
+    plan = pipeline.plan(question)
+    assert plan is not None and plan.whole and plan.settled and plan.settled in plan.prompt
+    stream = pipeline.stream(question)
+    assert list(stream) == [plan.settled] and generator.calls == []
+    answer = stream.answer
+    assert answer.text == plan.settled and not answer.abstained and answer.grounded is True
+    assert answer.timings.new_tokens == 0 and answer.timings.first_token_ms is None and answer.confidence is not None
+    # A span the model chooses still goes through the model.
+    assert pipeline.answer("エポックが多すぎると何につながりますか？").text and len(generator.calls) == 1
+
+
+def test_plan_is_none_when_the_answer_abstains(fake_index):
+    assert make_pipeline(fake_index, SpanSampler()).plan("Kubernetesのポッドとは何ですか？") is None
