@@ -66,3 +66,16 @@ def test_write_section_keeps_the_other_figures(tmp_path):
     assert data["concurrency"]["target"]["p95_s"] == 6.0
     md = (tmp_path / "benchmarks.md").read_text()
     assert "ours 22.0" in md and md.count(SECTION_TITLE) == 1 and "MISSED" in md
+
+
+def test_the_questions_are_spread_over_the_dev_sets_not_the_first_ones():
+    from assistant.paths import REPO_ROOT
+
+    asked = concurrency.questions()
+    dev = [json.loads(line) for name in concurrency.QUESTION_SETS
+           for line in (REPO_ROOT / "eval" / "gold" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    answerable = [item["question"] for item in dev if item.get("answerable", True)]
+    assert len(asked) == concurrency.QUESTION_COUNT == len(set(asked)) and set(asked) <= set(answerable)
+    assert asked[0] == answerable[0] and asked != tuple(answerable[: len(asked)])
+    assert any(q.isascii() for q in asked), "the English dev questions are in the mix"
+    assert concurrency.questions(3) == concurrency.questions(3)  # a fixed order
