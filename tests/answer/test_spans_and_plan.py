@@ -109,6 +109,9 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         ("65問のうち採点対象外は何問ですか？", "| 問題数 | 65問 (うち15問は採点対象外) |", "15問"),
         ("合格ラインは何点ですか？", "| 合格ライン | 100~1000点中720点 |", "720点"),
         ("開発/運用を何年くらいやっていますか？", "開発/運用の業務を7年程度、現在も継続中。", "7年程度"),
+        # a value keeps its sign and an option its hyphens; the copula after it goes
+        ("LZMA Utils のデフォルトのプリセットレベルは何ですか？", "デフォルトのプリセットレベルは LZMA Utils では **-7** です。", "-7"),
+        ("ディレクトリ自体を表示するオプションは？", "ディレクトリ自体を表示するオプションは --directory である。", "--directory"),
     ],
 )
 def test_answer_candidates_drop_the_question_words(question, sentence, first):
