@@ -348,3 +348,13 @@ def test_the_native_build_and_the_wheel_give_the_same_greedy_output(monkeypatch)
         native.close()
         if wheel is not None:
             wheel.close()
+
+
+def test_a_bench_run_keeps_the_hand_measured_native_build_section(tmp_path):
+    from assistant.bench import _kept_sections
+
+    title = "## The native llama.cpp build (`scripts/setup --native`, issue 17)"
+    path = tmp_path / "benchmarks.md"
+    path.write_text(f"# Benchmarks\n\n## Generation\n\nold\n\n{title}\n\n| ours | 1 |\n", encoding="utf-8")
+    assert _kept_sections(path) == f"\n{title}\n\n| ours | 1 |\n"
+    assert title in (Path(REPO) / "docs" / "benchmarks.md").read_text(encoding="utf-8")
