@@ -278,10 +278,10 @@ def test_the_native_build_and_the_wheel_give_the_same_greedy_output(monkeypatch)
     """Live, in one run: the build installed here (in this process) and the kept wheel (a child process).
 
     The app's grounded answers (a span copied from the evidence under the span constraint, greedy) and a short plain
-    prompt come out the same. Longer free continuations are not compared word for word: the builds' logits differ in
-    the last digits (AVX-512 vs AVX2 kernels, GCC 12 vs 10), which flips the rare greedy near-tie and everything after
-    it (as a different batch split of the prompt does within one build); so the next-token distributions are compared,
-    against that within-build spread measured in the same run.
+    prompt come out the same. Longer free continuations are not compared word for word: the builds round differently
+    (AVX-512 vs AVX2 kernels, GCC 12 vs 10), which flips a greedy near-tie and everything after it (as a different
+    batch split of the prompt does within one build); so the next-token distributions are compared, against that
+    within-build spread measured in the same run.
     """
     import xllamacpp
 
