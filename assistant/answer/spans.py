@@ -161,6 +161,12 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
     amounts = counted_numbers(question.stated_numbers, sentence, counter) if counter else []
+    quoted = [q for q in _QUOTED.findall(plain) if q in found and not _shares(question, folded(q)[0])]
+    if len(quoted) > 1 and not (wants_number or question.wants_phrase or question.wants_date):
+        # 「独自スクリプト」 or 「独自コンテナ」: the quoted name whose lead-in shares the question's words (max keeps the
+        # first of ties), then the others.
+        best = max(quoted, key=lambda q: _context_overlap(question, plain, q))
+        found = [best, *[p for p in found if p != best]]
     if question.wants_date and (dates := DATE.findall(plain)):
         # いつ / when: the date itself (「2025/02/13」, 「March 19, 2015」, 「毎年4月」), before any other stretch.
         found = [*dates, *found]
@@ -192,6 +198,7 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+_QUOTED = re.compile(r"「([^「」]{2,30})」")
 # Dates as notes write them: 2025/02/13, 2015-03-19, 2025年2月13日, 毎年4月, March 19, 2015, 19 March 2015.
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 DATE = re.compile(
