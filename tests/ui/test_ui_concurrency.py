@@ -12,11 +12,12 @@ from assistant.bench.concurrency import _assistant_text, _chat_args, ui_server
 
 pytestmark = pytest.mark.slow  # real model, real index, servers in subprocesses
 
-# Two questions of the dev gold set whose answers are long (20-30 tokens), so that two answers written at once
-# stream at the same time; each with a part of its gold answer.
+# Two questions of the dev gold set whose answers the model writes (a span it chooses, 11-13 tokens; whole answers
+# such as definitions are settled without the model), so that two answers written at once stream at the same time;
+# each with a part of its gold answer.
 QUESTIONS = {
-    "AIFを保持している状態でMLAに合格すると、AIFはどうなりますか？": "期限が更新されます",
-    "スクリプトモードでは何ができますか？": "独自スクリプトによる学習",
+    "違いを覚え直しておくべき評価指標として挙げられているのは？": "Precision",
+    "L2正則化は何をしますか？": "重み値を小さくする",
 }
 
 
