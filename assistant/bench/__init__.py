@@ -169,7 +169,8 @@ def _built(index_dir: Path) -> bool:
 
 # Sections measured by hand, not by `bench` (docs/benchmarks.md says how); a new run keeps them at the end.
 KEPT_SECTIONS = ("## Indexing by notes format", "## A real folder at scale: before and after (issue 17)",
-                 "## The native llama.cpp build (`scripts/setup --native`, issue 17)")
+                 "## The native llama.cpp build (`scripts/setup --native`, issue 17)",
+                 "## Several users: where a warm answer's time goes (issue 17)")
 
 
 def _kept_sections(path: Path) -> str:

@@ -20,3 +20,11 @@ def test_the_scale_comparison_is_kept_after_the_formats_section(tmp_path):
                     "**10k chunks.** x\n", encoding="utf-8")
     kept = _kept_sections(path)
     assert kept == "\n## Indexing by notes format\n\nf\n\n## A real folder at scale: before and after (issue 17)\n\n**10k chunks.** x\n"
+
+
+def test_the_several_users_breakdown_is_kept_while_the_concurrency_run_is_rewritten(tmp_path):
+    path = tmp_path / "benchmarks.md"
+    path.write_text("# Benchmarks\n\n## Concurrency (several UI users at once)\n\nrun\n\n"
+                    "## Several users: where a warm answer's time goes (issue 17)\n\nby hand\n\n## Plots\n\nx\n",
+                    encoding="utf-8")
+    assert _kept_sections(path) == "\n## Several users: where a warm answer's time goes (issue 17)\n\nby hand\n"
