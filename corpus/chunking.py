@@ -71,8 +71,7 @@ class Chunk:
         date.1), so that a question naming the note (「date コマンドの作者は？」) finds a short section that never
         repeats the name (「作者 David MacKenzie。」). A folder of one note leaves it out: there the name tells no
         chunk apart, and it would make the question's words it shares (MLA-C01) count for nothing."""
-        name = self.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        return f"{name}\n{self.embedding_text()}" if named else self.embedding_text()
+        return f"{note_name(self.source)}\n{self.embedding_text()}" if named else self.embedding_text()
 
     def sentence_texts(self) -> list[str]:
         """What the embedder sees of each sentence when answers are narrowed to one (see `sentence_text`)."""
@@ -289,9 +288,14 @@ def chunk_id(source: str, heading_path: str, text: str, occurrence: int = 0) -> 
     return digest[:16]
 
 
+def note_name(source: str) -> str:
+    """A note's file name without folder and extension (date.1 of man/date.1.md): its title when it has none."""
+    return source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 def chunk_document(document: Document, settings: ChunkerSettings = ChunkerSettings()) -> list[Chunk]:
     """The document's chunks in reading order."""
-    title = document.title or document.source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    title = document.title or note_name(document.source)
     chunks: list[Chunk] = []
     seen: dict[tuple[str, str], int] = {}
     sections = ([Section(p.headings or (title,), p.body, p.location) for p in document.parts] if document.parts

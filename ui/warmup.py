@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
+from corpus.chunking import HEADING_SEPARATOR
 from corpus.errors import InputError
 
 # Questions are made from the notes' own headings; this many are tried before giving up on a full answer.
@@ -17,7 +18,7 @@ def warm_up_questions(pipeline) -> Iterator[str]:
     """「heading とは？」 for the first distinct headings of the index, e.g. 「試験要項とは？」."""
     seen: set[str] = set()
     for chunk in pipeline.retriever.index.chunks:
-        leaf = chunk.heading_path.rsplit(" > ", 1)[-1].strip()
+        leaf = chunk.heading_path.rsplit(HEADING_SEPARATOR, 1)[-1].strip()
         if leaf and leaf not in seen:
             seen.add(leaf)
             yield f"{leaf}とは？"

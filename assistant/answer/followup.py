@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.chunking import Chunk
+from corpus.chunking import HEADING_SEPARATOR, Chunk
 from corpus.errors import InputError
 from corpus.text import comparable, nfkc, tag, tagged_words
 
@@ -113,7 +113,7 @@ class FollowUpResolver:
     def __init__(self, chunks: Iterable[Chunk]) -> None:
         chunks = list(chunks)
         self._texts = [comparable(f"{c.heading_path} {c.text}") for c in chunks]
-        self._headings = {comparable(h) for c in chunks for h in c.heading_path.split(" > ")}
+        self._headings = {comparable(h) for c in chunks for h in c.heading_path.split(HEADING_SEPARATOR)}
 
     def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
         """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from corpus.chunking import HEADING_SEPARATOR
 from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES, WORD_CHARS, word_boundaries
 
 from assistant.config import GenerationParams
@@ -61,7 +62,7 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     sentence = plain_sentence(evidence.sentence)
     found = answer_candidates(question, evidence.sentence)[:candidates] or (sentence.rstrip("。"),)
     sources = tuple(f"{ANSWER_OPEN}{c}{ANSWER_CLOSE}" for c in found)
-    heading = evidence.heading_path.rsplit(" > ", 1)[-1]
+    heading = evidence.heading_path.rsplit(HEADING_SEPARATOR, 1)[-1]
     # An amount in the asked unit is answered whole (「165問」, 「7年程度」), wherever the model stops inside it.
     amounts = counted_numbers(question.stated_numbers, evidence.sentence, question.counter) if question.counter else []
     whole = (question.wants_phrase or question.asked == "yesno" or bool(amounts and found[0] == amounts[0])
