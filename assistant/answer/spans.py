@@ -198,7 +198,10 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# A name the notes set in 「」 (「独自コンテナ」), as Japanese text marks a named thing.
 _QUOTED = re.compile(r"「([^「」]{2,30})」")
+
+
 # Dates as notes write them: 2025/02/13, 2015-03-19, 2025年2月13日, 毎年4月, March 19, 2015, 19 March 2015.
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 DATE = re.compile(
