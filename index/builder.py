@@ -20,7 +20,6 @@ from index.sentences import Lexicon, notes_text
 from index.storage import (LEXICON_NAME, NOTES_TEXT_NAME, SENTENCE_VECTORS_NAME, SENTENCES_NAME, index_exists,
                            index_lock, read_index, write_index)
 
-EMBED_BATCH = 32
 # Notes with more sentences than this get no stored sentence vectors: embedding them all took 6 of the 9 minutes of
 # a 10k-chunk index (issue 17) and most are never read, while an answer embeds the ~25 sentences of its 3 passages
 # in a fraction of a second. Below it they cost at most about a minute and the first answers need not embed.
@@ -96,8 +95,8 @@ def _embed(encoder: Embedder, texts: list[str], desc: str, unit: str, progress: 
     texts = sorted(dict.fromkeys(texts), key=len)
     found: dict[str, np.ndarray] = {}
     with tqdm(total=len(texts), desc=desc, unit=unit, disable=not progress or not texts, leave=False) as bar:
-        for start in range(0, len(texts), EMBED_BATCH):
-            batch = texts[start : start + EMBED_BATCH]
+        for start in range(0, len(texts), encoder.call_size):
+            batch = texts[start : start + encoder.call_size]
             found.update(zip(batch, encoder.embed_passages(batch)))
             bar.update(len(batch))
     return found

@@ -54,7 +54,6 @@ def embedder_throughput(name: str, texts: list[str], rounds: int = 2) -> dict[st
     """Our indexing path (`for_bulk`, in the builder's batches) against the library's own call, alternating,
     best round each. The load of a bulk engine is timed apart from the model's own load."""
     from index import embedders
-    from index.builder import EMBED_BATCH
 
     embedders._cache.pop(name, None)  # time a real load, even if another section loaded it already
     started = time.perf_counter()
@@ -68,10 +67,10 @@ def embedder_throughput(name: str, texts: list[str], rounds: int = 2) -> dict[st
     bulk_load_s = time.perf_counter() - started if encoder is not embedder else None
     ours, base = [], []
     for _ in range(rounds):
-        base.append(_throughput(raw, texts, EMBED_BATCH))
-        ours.append(_throughput(encoder.embed_passages, texts, EMBED_BATCH))
+        base.append(_throughput(raw, texts, encoder.call_size))
+        ours.append(_throughput(encoder.embed_passages, texts, encoder.call_size))
     return {
-        "embedder": name, "dim": embedder.dim, "chunks": len(texts), "batch": EMBED_BATCH, "load_s": load_s,  # + first call
+        "embedder": name, "dim": embedder.dim, "chunks": len(texts), "batch": encoder.call_size, "load_s": load_s,  # + first call
         "engine": type(encoder).__name__, "bulk_load_s": bulk_load_s,
         "baseline": baseline_name, "chunks_per_s": max(ours), "baseline_chunks_per_s": max(base),
         "overhead_pct": (ratio(max(base), max(ours)) - 1) * 100,

@@ -14,6 +14,8 @@ class Embedder(ABC):
     name: str
     dim: int
     max_tokens: int | None = None
+    # Passages per `embed_passages` call in a bulk job (one progress-bar step).
+    call_size: int = 32
 
     @abstractmethod
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:

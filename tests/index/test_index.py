@@ -89,6 +89,27 @@ def test_index_without_sentence_vectors_loads_and_gains_them(notes_dir, tmp_path
     assert read_index(tmp_path / "idx").sentences and read_index(tmp_path / "idx").lexicon
 
 
+def test_the_builder_calls_the_embedder_with_its_own_call_size(notes_dir, tmp_path):
+    from tests.conftest import HashEmbedder
+    from index.embedders import register_embedder
+
+    calls = []
+
+    class Stepwise(HashEmbedder):
+        name = "fake-stepwise"
+        call_size = 2
+
+        def embed_passages(self, texts):
+            calls.append(len(texts))
+            return super().embed_passages(texts)
+
+    register_embedder("fake-stepwise", Stepwise)
+    summary = build_index(notes_dir, tmp_path / "idx", embedder_name="fake-stepwise", progress=False)
+    chunk_calls = calls[: -(-summary.chunks // 2)]
+    assert summary.chunks > 2 and max(calls) == 2
+    assert sum(chunk_calls) == summary.chunks  # every chunk once, two at a time, before the sentences
+
+
 def test_stale_index_is_refused_with_a_fix(notes_dir, tmp_path):
     build(notes_dir, tmp_path / "idx")
     manifest = read_index(tmp_path / "idx").manifest
