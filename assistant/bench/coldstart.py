@@ -13,7 +13,9 @@ import sys
 import time
 
 STARTED = time.perf_counter()
-QUESTION = "MLA-C01の合格ラインは何点ですか？"
+# A question the model answers (13 tokens): 合格ライン and other whole-answer questions are settled without it
+# (GenerationPlan.settled), so their first and last token would not include generation.
+QUESTION = "L2正則化は何をしますか？"
 PHASES = ("imports", "model_load", "index_open", "retrieval", "first_token", "last_token", "total")
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.bench.browser import first_tokens_in_browser
+from assistant.bench.coldstart import QUESTION as ASK_QUESTION
 from assistant.bench.common import failure_reason, median, say, skipped
 from assistant.bench.memory import Measured, assistant_command, run_measured, run_until_ready
 
-ASK_QUESTION = "MLA-C01の合格ラインは何点ですか？"
 TARGET_ASK_S = 5.0
 TARGET_UI_READY_S = 10.0
 TARGET_UI_FIRST_TOKEN_S = 1.0
