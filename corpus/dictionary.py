@@ -65,6 +65,47 @@ def japanese_words(english: str) -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda w: found[w]))
 
 
+# Senses whose gloss starts with one word and holds another after it (the gloss index narrows to the first word).
+_SENSES_BY_TWO_WORDS = """
+SELECT s.idseq, s.id, g.text FROM SenseGloss g JOIN Sense s ON s.id = g.sid
+WHERE g.text >= ? AND g.text < ? AND g.text LIKE ? AND +g.lang = 'eng'
+"""
+_GLOSS_WORD = re.compile(r"[a-z]+")
+# A gloss with one of these says the opposite of its other words ("not taking an examination").
+_NEGATIONS = frozenset("not no non without".split())
+
+
+@functools.lru_cache(maxsize=4096)
+def japanese_phrases(first: str, second: str) -> tuple[str, ...]:
+    """The Japanese words JMdict glosses as the two English words `first` `second` together, as a phrase.
+
+    One Japanese word often stands for an English verb and its object or a modifier and its noun (受験 "taking an
+    examination"), which a word-by-word look-up never finds. Words are compared by their Snowball stems, a gloss word
+    by prefix (exam ~ examination); a gloss qualifies when it starts with the first word and, brackets and stop words
+    aside, holds exactly these two words.
+    """
+    from corpus.text import english_stem, english_stop_words
+
+    stems = (english_stem(first.lower()), english_stem(second.lower()))
+    if min(map(len, stems)) < 3:
+        return ()
+    stop = english_stop_words()
+    found: dict[str, int] = {}
+    prefixes = [stem[: max(3, len(stem) - 1)] for stem in stems]  # take → tak%, which "taking" holds
+    start = prefixes[0]
+    end = start[:-1] + chr(ord(start[-1]) + 1)
+    for idseq, sense, text in _rows(_SENSES_BY_TWO_WORDS, start, end, f"{start}% %{prefixes[1]}%"):
+        words = _GLOSS_WORD.findall(_QUALIFIER.sub("", text).lower())
+        if _NEGATIONS.intersection(words):
+            continue
+        words = [w for w in words if w not in stop]
+        if len(words) == 2 and all(english_stem(w).startswith(stem) for w, stem in zip(words, stems)):
+            word = _spelling(idseq, sense)
+            if word:
+                found.setdefault(word, sense)
+    return tuple(sorted(found, key=found.get))
+
+
 def _spelling(idseq: int, sense: int) -> str | None:
     usually_kana = bool(_rows("SELECT 1 FROM misc WHERE sid = ? AND text LIKE '%usually written using kana%'", sense))
     if not usually_kana:

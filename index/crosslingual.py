@@ -2,7 +2,9 @@
 
 BM25 never matches "exam" against 試験. A question is turned into term groups, one per word: the word's own index
 term, plus its JMdict translations (exam → 試験), its katakana spelling (epoch → エポック) and, for a unit, the
-counter that follows a number in Japanese (minutes → 分), each kept only when the notes' vocabulary has all its terms. A chunk scores the sum over groups of its best alternative in each group
+counter that follows a number in Japanese (minutes → 分), each kept only when the notes' vocabulary has all its terms;
+two neighbouring words also make a group of the words JMdict glosses as that phrase (take … exam → 受験, hidden
+files → 隠しファイル). A chunk scores the sum over groups of its best alternative in each group
 (a structured query: the translations of one word count as synonyms, so a word with many translations weighs no
 more than a word with one).
 """
@@ -13,7 +15,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from corpus.dictionary import english_glosses, english_lemmas, japanese_words, katakana
+from corpus.dictionary import english_glosses, english_lemmas, japanese_phrases, japanese_words, katakana
 from corpus.units import is_money_word, japanese_units
 from corpus.text import HIRAGANA_RUN, KANJI, KATAKANA, english_stem, english_stop_words, index_terms, language, nfkc
 
@@ -80,14 +82,23 @@ class CrossLingualExpander:
                 for term in terms:
                     groups.setdefault(term, [(term,)])
         stop = english_stop_words()
+        previous = None  # the content word before this one, for two-word phrases
         for match in _ENGLISH_WORD.finditer(text):
             word = match.group()
             lower = word.lower()
-            if lower in stop or lower in ENGLISH_QUESTION_WORDS or is_name(word, match.start()):
+            if lower in stop:
+                continue
+            if lower in ENGLISH_QUESTION_WORDS or is_name(word, match.start()):
+                previous = None
                 continue
             found = self.translations(lower)
             if found:
                 groups.setdefault(english_stem(lower), [(english_stem(lower),)]).extend(found)
+            if previous is not None:
+                phrase = [terms for w in japanese_phrases(previous, lower)[:MAX_TRANSLATIONS] if (terms := self._known_terms(w))]
+                if phrase:
+                    groups.setdefault(f"{previous} {lower}", []).extend(phrase)
+            previous = lower
         return tuple(TermGroup(word, tuple(dict.fromkeys(alternatives))) for word, alternatives in groups.items())
 
     def _japanese_groups(self, query: str) -> tuple[TermGroup, ...] | None:

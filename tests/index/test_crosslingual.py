@@ -88,3 +88,22 @@ def test_japanese_queries_get_english_glosses_only_over_notes_partly_in_english(
     groups = CrossLingualExpander(vocabulary, english_notes=True).groups("シグナルはどのプロセスに送られますか？")
     assert ("signal",) in _alternatives(groups, "シグナル") and ("process",) in _alternatives(groups, "プロセス")
     assert CrossLingualExpander({"試験"}, english_notes=True).groups("試験時間は何分？") is None  # no gloss the notes use
+
+
+def test_two_neighbouring_words_find_the_word_jmdict_glosses_as_their_phrase():
+    from corpus.dictionary import japanese_phrases
+
+    assert "受験" in japanese_phrases("take", "exam")  # "taking an examination"
+    assert "受験料" in japanese_phrases("exam", "fee")
+    assert "隠しファイル" in japanese_phrases("hidden", "files")
+    assert "無試験" not in japanese_phrases("take", "exam")  # "not taking an examination" says the opposite
+    assert japanese_phrases("exam", "take") == ()  # in the phrase's order only
+
+
+def test_a_phrase_group_joins_the_word_groups_when_the_notes_use_its_word():
+    expander = CrossLingualExpander({t for text in [*NOTES, "2025/02/13に受験しました。"] for t in index_terms(text)})
+    groups = expander.groups("When did the author take the exam?")
+    assert _alternatives(groups, "take exam") == (("受験",),)
+    assert ("試験",) in _alternatives(groups, "exam")  # the words are still searched one by one
+    without = CrossLingualExpander({t for t in index_terms("試験時間は90分。")})  # notes that never write 受験
+    assert not any(" " in g.word for g in without.groups("When did the author take the exam?"))
