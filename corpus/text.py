@@ -157,14 +157,19 @@ def english_stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def index_terms(text: str) -> list[str]:
-    """The terms BM25 counts: `word_tokens`, with English words stemmed and without stop words.
+# A command-line option or a format directive is one term (-d, --directory, -7, %s). MeCab splits it into a mark
+# and a word, and the word is often a stop word or glued to Markdown's ** (-a, --all and %s left only -, -- and %).
+_CODE_TERM = re.compile(r"(?<![\w%\-])(?:--?[a-z0-9][a-z0-9\-]*|%[a-z])(?!\w)")
 
-    Japanese words and marks (the % of %j, the -- of an option) stay as they are.
+
+def index_terms(text: str) -> list[str]:
+    """The terms BM25 counts: options and format directives whole (`_CODE_TERM`), then `word_tokens` of the rest,
+    with English words stemmed and without stop words. Japanese words and other marks stay as they are.
     """
-    terms = []
+    lowered = nfkc(text).lower()
+    terms = _CODE_TERM.findall(lowered)
     stop = english_stop_words()
-    for token in word_tokens(text):
+    for token in word_tokens(_CODE_TERM.sub(" ", lowered) if terms else lowered):
         if _LATIN_WORD.fullmatch(token):
             if token in stop:
                 continue

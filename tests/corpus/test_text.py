@@ -65,3 +65,14 @@ def test_character_classes():
 ])
 def test_inline_plain_drops_markup_not_words(raw, plain):
     assert text.inline_plain(raw) == plain
+
+
+def test_options_and_format_directives_are_whole_index_terms():
+    assert text.index_terms("**-d**, **--directory**") == ["-d", "--directory", "**,"]
+    assert text.index_terms("-a, --all") == ["-a", "--all", ","]  # a and all alone are stop words
+    assert text.index_terms("%s 1970 からの秒数")[:2] == ["%s", "1970"]
+    assert "-7" in text.index_terms("xz -7 で圧縮")
+    # Not inside words, codes, dates or percentages.
+    assert text.index_terms("MLA-C01") == ["mla", "-", "c", "01"]  # as before
+    terms = text.index_terms("2024-04-01 e-mail 100% -- done")
+    assert terms == ["2024", "-", "04", "-", "01", "e", "-", "mail", "100", "--", "done"]
