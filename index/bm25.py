@@ -12,6 +12,10 @@ from corpus.text import index_terms
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
+# The version of `index_terms` an index's BM25 was built with (its manifest's `bm25_terms`); a plain `index` rebuilds
+# BM25 when it differs, reusing every vector. 2: options and format directives are whole terms (-d, %s).
+BM25_TERMS = 2
+
 
 class BM25Index:
     """Lexical scores for chunk texts; rows follow the chunk order of the index."""

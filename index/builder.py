@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from corpus.chunking import Chunk, ChunkerSettings, chunk_document
 from corpus.loading import NotesFolder, Skipped, load_notes
-from index.bm25 import BM25Index
+from index.bm25 import BM25_TERMS, BM25Index
 from index.embedders import DEFAULT_EMBEDDER, Embedder, make_embedder
 from index.faiss_store import FaissStore, index_kind_for
 from index.manifest import FORMAT_VERSION, Manifest, StaleIndexError
@@ -59,11 +59,12 @@ class Previous:
         return SENTENCE_VECTORS_NAME in sums or SENTENCES_NAME in sums
 
     def current_layout(self, want_sentences: bool) -> bool:
-        """Whether the index has what this version writes: word weights, and sentence vectors in the per-chunk layout
-        exactly when they are wanted."""
+        """Whether the index has what this version writes: word weights, BM25 of today's index terms, and sentence
+        vectors in the per-chunk layout exactly when they are wanted."""
         sums = self.manifest.checksums if self.manifest else {}
         stored = LEXICON_NAME in sums and NOTES_TEXT_NAME in sums and SENTENCES_NAME not in sums
-        return stored and (SENTENCE_VECTORS_NAME in sums) == want_sentences
+        terms = self.manifest is not None and self.manifest.bm25_terms == BM25_TERMS
+        return stored and terms and (SENTENCE_VECTORS_NAME in sums) == want_sentences
 
 
 def _previous(index_dir: Path, embedder: str, chunker: dict, rebuild: bool) -> Previous:
@@ -152,6 +153,7 @@ def build_index(
             chunk_count=len(chunks),
             index_kind=index_kind_for(len(chunks)).value,
             skipped={s.source: s.reason for s in notes.skipped},
+            bm25_terms=BM25_TERMS,
         )
         known.clear()
         fresh.clear()

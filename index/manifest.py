@@ -37,6 +37,8 @@ class Manifest:
     index_kind: str
     skipped: dict[str, str] = field(default_factory=dict)
     created_at: str = ""
+    # index.bm25.BM25_TERMS at build time; 1 for manifests written before the field.
+    bm25_terms: int = 1
 
     def _checked(self) -> "Manifest":
         """Self, or TypeError/ValueError for a manifest that parses as JSON but is damaged or hand-edited."""

@@ -89,6 +89,23 @@ def test_index_without_sentence_vectors_loads_and_gains_them(notes_dir, tmp_path
     assert read_index(tmp_path / "idx").sentences and read_index(tmp_path / "idx").lexicon
 
 
+def test_an_index_of_older_bm25_terms_gets_new_bm25_without_embedding(notes_dir, tmp_path):
+    from index.bm25 import BM25_TERMS
+
+    (notes_dir / "cli.md").write_text("## オプション\n\n**-a**, **--all** で隠しファイルも表示する。\n", encoding="utf-8")
+    build(notes_dir, tmp_path / "idx")
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["bm25_terms"] == BM25_TERMS
+    del manifest["bm25_terms"]  # as written before the field: BM25 of the older index terms
+    (tmp_path / "idx" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert read_index(tmp_path / "idx").manifest.bm25_terms == 1  # still readable
+    summary = build(notes_dir, tmp_path / "idx")
+    assert not summary.up_to_date and summary.embedded == 0  # vectors reused, BM25 rebuilt
+    rebuilt = read_index(tmp_path / "idx")
+    assert rebuilt.manifest.bm25_terms == BM25_TERMS and "--all" in rebuilt.bm25.vocabulary
+    assert build(notes_dir, tmp_path / "idx").up_to_date
+
+
 def test_the_builder_calls_the_embedder_with_its_own_call_size(notes_dir, tmp_path):
     from tests.conftest import HashEmbedder
     from index.embedders import register_embedder
