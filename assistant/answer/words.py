@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corpus.chunking import Chunk
-from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_tokens
+from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, counter_starts, nfkc, word_boundaries, word_tokens
 from corpus.units import PREFIX_UNITS, unit_forms
 from index.sentences import Lexicon, notes_text  # the index counts and stores them
 
@@ -38,20 +38,33 @@ def _counted(counter: str, whole: bool = True) -> re.Pattern:
     words between it and the unit (four bytes, 33 different real-time signals), and ¥ or $ before the digits.
     `whole`: an amount with its qualifiers (最大60分, 7年程度), never the upper end of a range (the 1000点 of 100~1000点)."""
     forms = _unit_forms(counter)
-    after = (r"(?<![\d.,~〜\-])(?:約|最大|最小)?(\d[\d.,]*)" if whole else r"(\d)") + r"\s*(?:" + _units(counter) + ")"
+    after = (r"(?<![\d.,~〜\-])(?:約|最大|最小)?(\d[\d.,]*)" if whole else r"(\d)") + r"\s*(?P<unit>" + _units(counter) + ")"
     after += r"(?:程度|くらい|ぐらい|ほど|前|後|以上|以下|未満)?" if whole else ""
     if not any(f.isascii() and f.isalpha() for f in forms):
         return re.compile(after)
-    english = rf"\b(\d[\d.,]*|(?:{_NUMBER_WORDS}))(?:[\s\-]+[a-z\-]+){{0,2}}?\s+(?:{_units(counter)})\b"
+    english = rf"\b(?P<english>\d[\d.,]*|(?:{_NUMBER_WORDS}))(?:[\s\-]+[a-z\-]+){{0,2}}?\s+(?:{_units(counter)})\b"
     prefix = [re.escape(f) for f in forms if f in PREFIX_UNITS]
     before = [rf"(?:{'|'.join(prefix)})\s*\d[\d.,]*"] if prefix else []
     return re.compile("|".join([*before, after + r"(?![a-z])", english]), re.IGNORECASE)
 
 
+def _counted_in(text: str, pattern: re.Pattern) -> list[re.Match]:
+    """The matches of a `_counted` pattern in `text` whose Japanese counter is a word: one that counts (the 分 of 90分,
+    90分間) or a whole word (問 of 65問中), not the first character of another word (「第 1 分野」 is no duration,
+    nor 分析, nor the 年 of 2024年度)."""
+    matches = list(pattern.finditer(text))
+    japanese = [m for m in matches if m.groupdict().get("unit") and not m.group("unit")[-1].isascii()]
+    if not japanese:
+        return matches
+    counters, bounds = counter_starts(text), word_boundaries(text)
+    return [m for m in matches if m not in japanese or m.start("unit") in counters
+            or {m.start("unit"), m.end("unit")} <= bounds]
+
+
 def has_counted_number(text: str, counter: str) -> bool:
     """True when `text` has a number followed by `counter` (90分, 3か国, the 120分 of 90~120分; 28% for 割;
     four bytes, ¥20,000 for English units)."""
-    return bool(_counted(counter, whole=False).search(nfkc(text)))
+    return bool(_counted_in(nfkc(text), _counted(counter, whole=False)))
 
 
 def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str]:
@@ -59,10 +72,10 @@ def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str
     (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」). An English amount with
     words between number and unit is the number alone (33 of "33 different real-time signals")."""
     found = []
-    for match in _counted(counter).finditer(nfkc(text)):
+    for match in _counted_in(nfkc(text), _counted(counter)):
         amount = match.group()
-        if len(amount.split()) > 2 and match.lastindex:
-            amount = match.group(match.lastindex)
+        if len(amount.split()) > 2 and match.groupdict().get("english"):
+            amount = match.group("english")
         found.append(amount)
     return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 

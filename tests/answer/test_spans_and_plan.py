@@ -149,6 +149,19 @@ def test_counted_number_accepts_units_that_count_the_same(text, counter, expecte
     assert has_counted_number(text, counter) is expected
 
 
+@pytest.mark.parametrize("text, counter, amounts", [
+    ("| 第 1 分野: 機械学習 (ML) のためのデータ準備 | 28% |", "分", []),  # 分野 is a field, not minutes
+    ("1 分析", "分", []), ("2024年度に", "年", []),
+    ("| 試験時間 | 90分 |", "分", ["90分"]), ("最大60分間の処理", "分", ["最大60分"]), ("3年間有効", "年", ["3年"]),
+    ("65問中38問", "問", ["65問", "38問"]), ("3か国語", "か国", ["3か国"]), ("30 分", "分", ["30 分"]),
+])
+def test_a_counter_is_a_word_of_its_own_not_the_start_of_another(text, counter, amounts):
+    from assistant.answer.words import counted_numbers
+
+    assert counted_numbers(frozenset(), text, counter) == amounts
+    assert has_counted_number(text, counter) is bool(amounts)
+
+
 def evidence_for(selector, question, *chunks):
     return selector.select(Q(question), hits(*chunks))[0]
 
