@@ -9,7 +9,7 @@ from typing import Any
 
 from corpus.chunking import HEADING_SEPARATOR, Chunk
 from corpus.errors import InputError
-from corpus.text import comparable, nfkc, tag, tagged_words
+from corpus.text import comparable, english_stop_words, nfkc, tag, tagged_words
 
 from assistant.answer.question import Question, names_a_concept
 
@@ -87,7 +87,9 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
 def topic_phrase(question: Question) -> str | None:
     """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
     if question.language != "ja":
-        runs = [_without_opening_word(m.group()) if m.start() == 0 else m.group() for m in _EN_NAME_RUN.finditer(question.text)]
+        text = question.text
+        runs = [_without_opening_word(m.group()) + _common_head(text, m) if m.start() == 0 else m.group() + _common_head(text, m)
+                for m in _EN_NAME_RUN.finditer(text)]
         runs = [r for r in runs if r]
         names = [r for r in runs if any(comparable(n) in comparable(r) for n in question.names)]
         if names:
@@ -172,9 +174,35 @@ def _without_opening_word(run: str) -> str:
     return rest if first[:1].isupper() and first[1:].islower() else run
 
 
+# "the <name> <noun>": the words after a name that a determiner opens (the Machine Learning Engineer Associate exam).
+_EN_AFTER_NAME = re.compile(r" ([a-z][a-z\-]*)(?: ([a-z][a-z\-]*))?")
+
+
+def _common_head(text: str, name: re.Match) -> str:
+    """The common nouns a name modifies when "the" opens the phrase (" exam" of "the MLA-C01 exam?"), up to two words
+    before a stop word or the end; "" otherwise (SageMaker Canvas let you …: no "the", a verb may follow)."""
+    if not re.search(r"\bthe\s+$", text[: name.start()], re.IGNORECASE):
+        return ""
+    after = _EN_AFTER_NAME.match(text, name.end())
+    if not after:
+        return ""
+    stop = english_stop_words()
+    words = []
+    for word in after.groups():
+        if word is None or word in stop:
+            break
+        words.append(word)
+    return "".join(f" {w}" for w in words)
+
+
 def _head_of(topic: str) -> str:
-    """The leading subject of a topic phrase: 「MLA-C01」 of 「MLA-C01の試験時間」."""
-    return topic.split("の", 1)[0] if "の" in topic else topic
+    """The leading subject of a topic phrase: 「MLA-C01」 of 「MLA-C01の試験時間」, the name of "MLA-C01 exam"."""
+    if "の" in topic:
+        return topic.split("の", 1)[0]
+    words = topic.split()
+    while len(words) > 1 and words[-1].islower():
+        words.pop()
+    return " ".join(words) or topic
 
 
 def _named_subject(question: Question) -> str | None:
@@ -206,7 +234,9 @@ def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
     if not match:
         return None
     word = match.group(1).lower()
-    replacement = f"the {topic}" if word in _EN_POSSESSIVE else topic  # its capacity → the pipe capacity
+    # its capacity → the pipe capacity; it → the MLA-C01 exam when the topic ends in a common noun, else the name alone
+    common = topic.split()[-1].islower() if topic.split() else False
+    replacement = f"the {topic}" if word in _EN_POSSESSIVE or (common and topic.isascii()) else topic
     return text[: match.start()] + replacement + text[match.end():]
 
 

@@ -35,6 +35,10 @@ def resolver():
     # a last part that heads a section of the notes is kept (a subject), an attribute is replaced (MLA-C01 above)
     (["Redshiftのマテリアライズド・ビューとは？"], "どのコマンドで更新できる？",
      "Redshiftのマテリアライズド・ビューのどのコマンドで更新できる？", "aspect"),
+    # "the <name> <noun>": "it" is the whole phrase, the noun included; the name alone decides aspect or new topic
+    (["What is the exam code of the Machine Learning Engineer Associate exam?"], "How long is it?",
+     "How long is the Machine Learning Engineer Associate exam?", "pronoun"),
+    (["What is Top-K in the Bedrock inference parameters?"], "What about Top-P?", "What about Top-P for Bedrock?", "aspect"),
     # an adjectival noun (可用) opens a noun phrase: joined with の
     (["S3 Express One Zoneについて教えて"], "可用性は？", "S3 Express One Zoneの可用性は？", "ellipsis"),
 ])
