@@ -178,29 +178,25 @@ def index_terms(text: str) -> list[str]:
     return terms
 
 
-def _placed_words(text: str) -> Iterator[tuple[int, int, Any]]:
-    """(start, end, MeCab word) for each word of `text` found in it, in order."""
-    position = 0
+def word_positions(text: str) -> tuple[frozenset[int], frozenset[int]]:
+    """One MeCab pass over `text`: (the offsets where a word starts or ends, 0 and len(text) included; the offsets
+    where a word starts that counts things, UniDic's 助数詞 and 助数詞可能: 分, 分間, 年間, 問), so that the 分 of 分野
+    or the 年 of 年度 can be told from a counter."""
+    bounds, counters, position = {0, len(text)}, set(), 0
     for word in tag(text):
         start = text.find(word.surface, position)
         if start < 0:
             continue
         position = start + len(word.surface)
-        yield start, position, word
-
-
-def counter_starts(text: str) -> frozenset[int]:
-    """The offsets in `text` where a word starts that counts things (UniDic's 助数詞 and 助数詞可能: 分, 分間, 年間,
-    問), so that the 分 of 分野 or the 年 of 年度 can be told from a counter."""
-    return frozenset(start for start, _, word in _placed_words(text) if word.feature.pos3 in ("助数詞", "助数詞可能"))
+        bounds.update((start, position))
+        if word.feature.pos3 in ("助数詞", "助数詞可能"):
+            counters.add(start)
+    return frozenset(bounds), frozenset(counters)
 
 
 def word_boundaries(text: str) -> frozenset[int]:
     """The character offsets in `text` where a word starts or ends (0 and len(text) included)."""
-    bounds = {0, len(text)}
-    for start, end, _ in _placed_words(text):
-        bounds.update((start, end))
-    return frozenset(bounds)
+    return word_positions(text)[0]
 
 
 # --- language ----------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corpus.chunking import Chunk
-from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, counter_starts, nfkc, word_boundaries, word_tokens
+from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_positions, word_tokens
 from corpus.units import PREFIX_UNITS, unit_forms
 from index.sentences import Lexicon, notes_text  # the index counts and stores them
 
@@ -56,7 +56,7 @@ def _counted_in(text: str, pattern: re.Pattern) -> list[re.Match]:
     japanese = [m for m in matches if m.groupdict().get("unit") and not m.group("unit")[-1].isascii()]
     if not japanese:
         return matches
-    counters, bounds = counter_starts(text), word_boundaries(text)
+    bounds, counters = word_positions(text)
     return [m for m in matches if m not in japanese or m.start("unit") in counters
             or {m.start("unit"), m.end("unit")} <= bounds]
 
