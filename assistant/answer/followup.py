@@ -88,7 +88,7 @@ def topic_phrase(question: Question) -> str | None:
     """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
     if question.language != "ja":
         text = question.text
-        runs = [_without_opening_word(m.group()) + _common_head(text, m) if m.start() == 0 else m.group() + _common_head(text, m)
+        runs = [(_without_opening_word(m.group()) if m.start() == 0 else m.group()) + _common_head(text, m)
                 for m in _EN_NAME_RUN.finditer(text)]
         runs = [r for r in runs if r]
         names = [r for r in runs if any(comparable(n) in comparable(r) for n in question.names)]

