@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from corpus.chunking import Chunk, units
+from corpus.text import comparable
 from index.embedders import Embedder
 from index.sentences import SentenceVectors, TextSentenceVectors
 from index.retriever import Hit
@@ -42,6 +43,7 @@ class SelectionWeights:
     rank: float = 0.01  # per retrieval rank below the first
     number: float = 0.05  # the question asks for an amount and the sentence has a new number
     counter: float = 0.1  # ... and that number carries the asked-for unit (何分 → 90分)
+    attribute: float = 0.1  # the heading or the sentence names what the question asks the value of (作者, 試験時間)
     echo: float = 1.0  # penalty: the sentence adds nothing to the question's own words, or is page debris
     instruction: float = 2.0  # penalty: the sentence gives orders instead of facts (prompt injection)
 
@@ -124,11 +126,19 @@ class EvidenceSelector:
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             if question.wants_date and DATE.search(plain_sentence(sentence)):
                 score += w.counter  # いつ / when: a sentence with a date holds the answer as a counted amount would
+            if question.attribute and names_attribute(question.attribute, f"{hit.chunk.heading_path} {sentence}"):
+                score += w.attribute
             if question.wants_person and names_in(question, sentence):
                 score += w.counter  # 誰 / who: likewise a sentence that names someone
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)
+
+
+def names_attribute(attribute: Sequence[str], text: str) -> bool:
+    """Does `text` name every word of the asked attribute (作者 of 「date の作者は誰」, 試験 and 時間 of 「試験時間は」)?"""
+    text = comparable(text)
+    return all(comparable(word) in text for word in attribute)
 
 
 def evidence_first(hits: Sequence[Hit], evidence: Evidence | None) -> tuple[Hit, ...]:

@@ -17,7 +17,7 @@ from assistant.generators.grammar import is_span_of
 from assistant.answer.words import NotesVocabulary, has_counted_number
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
-from assistant.answer.evidence import EvidenceSelector
+from assistant.answer.evidence import EvidenceSelector, SelectionWeights
 from corpus.chunking import Chunk
 from index.embedders import Embedder
 from index.retriever import Hit
@@ -71,6 +71,21 @@ def test_selection_picks_the_sentence_that_holds_the_answer(selector, question, 
     assert selector.select(Q(question), hits(*chunks))[0].sentence == sentence
 
 
+def test_a_sentence_naming_the_asked_attribute_wins_a_close_call():
+    manual = Chunk("c6", "date.1.md", "関連項目", "date の完全なマニュアルは Texinfo マニュアルとして整備されている。")
+    author = Chunk("c7", "date.1.md", "作者", "作者 David MacKenzie。")
+    # The manual's sentence is a little closer to the question by the embedder; only 「作者」 points at the other.
+    stored = {manual.sentence_texts()[0]: np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
+              author.sentence_texts()[0]: np.array([0.95, 0.31, 0.0, 0.0], dtype=np.float32)}
+    vocabulary = NotesVocabulary.build((manual, author))
+    question = Q("date の作者は誰ですか？")
+    assert question.attribute == ("作者",)
+    chosen = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(manual, author))[0]
+    assert chosen.sentence == "作者 David MacKenzie。"
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(attribute=0.0), stored=stored)
+    assert unweighted.select(question, hits(manual, author))[0].chunk_id == manual.id
+
+
 def test_stored_sentence_vectors_decide_and_spare_the_embedder():
     class QueriesOnly(ConstantEmbedder):
         def embed_passages(self, texts):
@@ -117,6 +132,10 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         # a value keeps its sign and an option its hyphens; the copula after it goes
         ("LZMA Utils のデフォルトのプリセットレベルは何ですか？", "デフォルトのプリセットレベルは LZMA Utils では **-7** です。", "-7"),
         ("ディレクトリ自体を表示するオプションは？", "ディレクトリ自体を表示するオプションは --directory である。", "--directory"),
+        # 何を + a predicate: the stretch the sentence applies that predicate to; 「Xの何」: the stretch after 「Xの」
+        ("ログを転送するには何を実行しますか？", "スケジュールを設定し、ログを転送するバッチの実行", "バッチ"),
+        ("小さな社内網では名前解決に何を使いますか？", "社内だけの小さなネットワークでは、静的なテーブルを使用する。", "静的なテーブル"),
+        ("このパラメータは語彙の何を制限しますか？", "| Max-Tokens | 出力として生成する語彙の長さ |", "長さ"),
     ],
 )
 def test_answer_candidates_drop_the_question_words(question, sentence, first):
