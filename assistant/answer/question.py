@@ -89,6 +89,8 @@ class Question:
     wants_effect: bool = False  # the question asks what something brings about: a benefit, an effect (利点, benefit)
     wants_date: bool = False  # the question asks when (いつ, when, what date): the answer is a date
     wants_person: bool = False  # the question asks who (誰, who): the answer is a name
+    predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
+    owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
@@ -125,6 +127,8 @@ class Question:
             names=tuple(question_names(text)),
             topic=tuple(tuple(c) for c in topic_terms(text)),
             attribute=tuple(asked_attribute(text)),
+            predicate=asked_predicate(text),
+            owner=asked_owner(text),
             kind_asked=asked_kind(text),
             asked="yesno" if asks_yes_or_no(text) else None,
             folded=folded_text,
@@ -240,6 +244,38 @@ def asked_attribute(question: str) -> list[str]:
                 compound.insert(0, surface)
             return compound
     return []
+
+
+# The case particles between 何/どれ and what the question does to it (何を実行, 何に利用, 何と呼ばれる).
+_SLOT_PARTICLES = frozenset({"を", "に", "で", "が", "と"})
+
+
+def asked_predicate(question: str) -> str:
+    """The word a Japanese question governs its question word with: the noun (実行 of 「何を実行しますか」) or the
+    kanji stem of the verb (使 of 「何を使いますか」) right after 何/どれ and one case particle; "" if there is none."""
+    if language(question) != "ja":
+        return ""
+    words = tagged_words(question)
+    for i in range(len(words) - 2):
+        if words[i][0] in ("何", "なに", "どれ", "どちら") and words[i + 1][0] in _SLOT_PARTICLES:
+            surface, pos = words[i + 2]
+            if pos == "名詞" and not re.fullmatch(r"\d+", surface):
+                return surface
+            if pos == "動詞" and (stem := _KANJI.match(surface)):
+                return stem.group()
+            return ""
+    return ""
+
+
+def asked_owner(question: str) -> str:
+    """The noun right before 「の何」 in a Japanese question (候補 of 「候補の何を指定しますか」), or ""."""
+    if language(question) != "ja":
+        return ""
+    words = tagged_words(question)
+    for i in range(1, len(words) - 1):
+        if words[i][0] == "の" and words[i + 1][0] in ("何", "なに") and words[i - 1][1] == "名詞":
+            return words[i - 1][0]
+    return ""
 
 
 def names_a_concept(word: str, compound: tuple[str, ...] | list[str]) -> bool:

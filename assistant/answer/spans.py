@@ -156,6 +156,8 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
                               bool(counter) and not has_counted_number(p, counter),
                               # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
                               not any(w in comparable(p) for w in slot),
+                              # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
+                              not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),
                               p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS,
                               -_context_overlap(question, plain, p) if wants_number else 0))
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
@@ -239,6 +241,28 @@ def _after_cause(sentence: str, candidate: str) -> bool:
 
 # How far before a candidate its lead-in reaches, in characters.
 LEAD_IN_CHARS = 12
+
+
+# What may stand between a noun and the word that governs it: a case particle, or として (「ホストテーブルを使用」).
+_GOVERNED_BY = re.compile(rf"\s*(?:として|[{PARTICLES}])?\s*")
+
+
+def _followed_by(sentence: str, candidate: str, predicate: str) -> bool:
+    """Does `candidate` stand in `sentence` right before `predicate`, past one particle (「Lambda」+「の実行」)?"""
+    if not predicate:
+        return False
+    at = sentence.find(candidate)
+    if at < 0:
+        return False
+    end = at + len(candidate)
+    gap = _GOVERNED_BY.match(sentence, end)
+    return sentence.startswith(predicate, gap.end() if gap else end)
+
+
+def _owned_by(sentence: str, candidate: str, owner: str) -> bool:
+    """Does `candidate` follow 「`owner`の」 in `sentence` (「候補の割合」 for 「候補の何」)?"""
+    at = sentence.find(candidate)
+    return bool(owner) and at > 0 and sentence[:at].rstrip().endswith(f"{owner}の")
 
 
 def _context_overlap(question: Question, sentence: str, candidate: str) -> int:

@@ -37,3 +37,19 @@ def test_the_record_is_frozen():
     question = Question.analyse("エポックとは？")
     with pytest.raises(AttributeError):
         question.text = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "question, predicate, owner",
+    [
+        ("検出された問題を自動修正するには何を実行しますか？", "実行", ""),
+        ("DNS の代わりに何を使いますか？", "使", ""),  # a verb: its kanji stem, so that 使用 in the notes matches
+        ("この学習方式は何と呼ばれますか？", "呼", ""),
+        ("Top-Pは候補の何を指定しますか？", "指定", "候補"),
+        ("試験時間は何分ですか？", "", ""),
+        ("What does the %s format print?", "", ""),
+    ],
+)
+def test_asked_predicate_and_owner(question, predicate, owner):
+    analysed = Question.analyse(question)
+    assert (analysed.predicate, analysed.owner) == (predicate, owner)
