@@ -35,6 +35,7 @@ class AbstentionRule:
     check_counter: bool = True
     check_attribute: bool = True
     check_numbers: bool = True
+    check_note: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -115,6 +116,8 @@ def reason_to_abstain(
     floor = rule.similarity_floor - (CROSSLINGUAL_MARGIN if question.language == "en" else 0.0)
     if similarity < floor:
         return f"similarity {similarity:.3f} is below {floor:.2f}"
+    if rule.check_note and (named := vocabulary.named_notes(question.text)) and evidence.chunk.source not in named:
+        return f"the question names {', '.join(sorted(named))}, which the retrieved passages do not answer from"
     if rule.check_counter:
         counter = question.counter
         # An English "how many signals" names a noun the unit table does not know: its count may be written any way.

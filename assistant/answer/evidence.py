@@ -44,6 +44,7 @@ class SelectionWeights:
     number: float = 0.05  # the question asks for an amount and the sentence has a new number
     counter: float = 0.1  # ... and that number carries the asked-for unit (何分 → 90分)
     attribute: float = 0.1  # the heading or the sentence names what the question asks the value of (作者, 試験時間)
+    other_note: float = 0.2  # penalty: the question names a note (「date コマンドの…」) and the sentence is from another
     echo: float = 1.0  # penalty: the sentence adds nothing to the question's own words, or is page debris
     instruction: float = 2.0  # penalty: the sentence gives orders instead of facts (prompt injection)
 
@@ -111,6 +112,8 @@ class EvidenceSelector:
         vectors = self._sentence_vectors(hits)
         words, counter = question.content_words, question.counter
         w = self.weights
+        named = self.vocabulary.named_notes(question.text)
+        named = named if any(hit.chunk.source in named for hit in hits) else frozenset()
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
             similarity = float(vector @ query)
@@ -126,6 +129,8 @@ class EvidenceSelector:
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             if question.wants_date and DATE.search(plain_sentence(sentence)):
                 score += w.counter  # いつ / when: a sentence with a date holds the answer as a counted amount would
+            if named and hit.chunk.source not in named:
+                score -= w.other_note
             if question.attribute and names_attribute(question.attribute, f"{hit.chunk.heading_path} {sentence}"):
                 score += w.attribute
             if question.wants_person and names_in(question, sentence):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from corpus.chunking import Chunk
+from corpus.chunking import Chunk, note_name
 from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_positions, word_tokens
 from corpus.units import PREFIX_UNITS, unit_forms
 from index.sentences import Lexicon, notes_text  # the index counts and stores them
@@ -99,6 +99,18 @@ def novelty(asked: frozenset[str], text: str) -> int:
     return count
 
 
+# A note named by a word shorter than this (a one-letter file) is not told apart from the question's other words.
+MIN_NOTE_NAME = 2
+
+
+def note_names(source: str) -> tuple[str, ...]:
+    """How a question may name a note, NFKC and lower case: its file name without the extension, and that name up to
+    a trailing section number and up to its first dot (resolv.conf.5 → resolv.conf.5, resolv.conf, resolv)."""
+    name = nfkc(note_name(source)).lower()
+    forms = (name, re.sub(r"\.\d+$", "", name), name.split(".", 1)[0])
+    return tuple(f for f in dict.fromkeys(forms) if len(f) >= MIN_NOTE_NAME)
+
+
 @dataclass(frozen=True)
 class NotesVocabulary:
     """What the notes talk about: word weights, the whole text, and each note's opening (its name and first chunks)."""
@@ -106,6 +118,7 @@ class NotesVocabulary:
     lexicon: Lexicon
     text: str
     leads: dict[str, str]
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each note's names (see `note_names`)
 
     @classmethod
     def build(cls, chunks: Iterable[Chunk], lead_chunks: int = 2, lexicon: Lexicon | None = None,
@@ -122,7 +135,14 @@ class NotesVocabulary:
             Lexicon.of_chunks(chunks) if lexicon is None else lexicon,
             notes_text(chunks) if text is None else text,
             {source: comparable(" ".join(parts)) for source, parts in leads.items()},
+            {source: note_names(source) for source in leads} if len(leads) > 1 else {},
         )
+
+    def named_notes(self, question: str) -> frozenset[str]:
+        """The notes whose name the question writes as a word (date.1.md for 「date コマンドの作者は？」)."""
+        text = nfkc(question).lower()
+        return frozenset(source for source, names in self.names.items()
+                         if any(re.search(rf"(?<![a-z0-9_\-./]){re.escape(name)}(?![a-z0-9_\-])", text) for name in names))
 
     def mentions(self, term: str) -> bool:
         return comparable(term) in self.text

@@ -86,6 +86,23 @@ def test_a_sentence_naming_the_asked_attribute_wins_a_close_call():
     assert unweighted.select(question, hits(manual, author))[0].chunk_id == manual.id
 
 
+def test_a_question_naming_a_note_is_answered_from_that_note():
+    date = Chunk("c8", "man/date.1.md", "作者", "作者 David MacKenzie。")
+    xz = Chunk("c9", "man/xz.1.md", "作者", "作者 Lasse Collin。")
+    stored = {date.sentence_texts()[0]: np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
+              xz.sentence_texts()[0]: np.array([0.95, 0.31, 0.0, 0.0], dtype=np.float32)}
+    vocabulary = NotesVocabulary.build((date, xz))
+    assert vocabulary.named_notes("xz の作者は誰ですか？") == {"man/xz.1.md"}
+    assert vocabulary.named_notes("Who wrote xz.1?") == {"man/xz.1.md"} and not vocabulary.named_notes("xzdec とは？")
+    question = Q("xz の作者は誰ですか？")
+    chosen = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(date, xz))[0]
+    assert chosen.chunk_id == xz.id
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(other_note=0.0), stored=stored)
+    assert unweighted.select(question, hits(date, xz))[0].chunk_id == date.id
+    # one note alone names nothing: every passage is from it
+    assert NotesVocabulary.build((xz,)).named_notes("xz の作者は誰ですか？") == frozenset()
+
+
 def test_stored_sentence_vectors_decide_and_spare_the_embedder():
     class QueriesOnly(ConstantEmbedder):
         def embed_passages(self, texts):
@@ -202,6 +219,8 @@ def evidence_for(selector, question, *chunks):
         ("fstab の第2フィールドには何を書きますか？", (FSTAB,), None),
         ("fstab の第7フィールドには何を書きますか？", (FSTAB,), "never mentions 7"),
         ("MLA-C01の合格ラインは1つですか？", (EXAM,), None),  # 1つ counts; it picks out nothing
+        # the question names the note fstab.5.md, and no passage comes from it
+        ("fstab の第 1 フィールドには何を書きますか？", (EXAM,), "names fstab.5.md"),
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
