@@ -11,6 +11,7 @@ from corpus.chunking import HEADING_SEPARATOR, Chunk
 from corpus.errors import InputError
 from corpus.text import comparable, english_stop_words, nfkc, tag, tagged_words
 
+from assistant.answer.english import counted_noun
 from assistant.answer.question import Question, names_a_concept
 
 # A conversation longer than this is cut to its last turns: older turns no longer decide what "it" means.
@@ -22,6 +23,7 @@ _JA_DEMONSTRATIVES = frozenset({"その", "この", "あの"})
 _NOT_AFTER_PRONOUN = frozenset({"まで", "から", "ほど", "くらい", "ぐらい"})  # これまで, それから: time, not a thing
 _EN_PRONOUN = re.compile(r"\b(it|this|that|they|them|its|their)\b", re.IGNORECASE)
 _EN_POSSESSIVE = {"its", "their"}
+_EN_PLURAL = {"they", "them"}
 _EN_END = re.compile(r"\s*[?？.!]*\s*$")
 # A run of names written as one (SageMaker Inference Recommender, S3 Express One Zone).
 _EN_NAME_RUN = re.compile(r"[A-Z0-9][A-Za-z0-9.\-]*(?: [A-Z0-9][A-Za-z0-9.\-]*)*")
@@ -120,22 +122,24 @@ class FollowUpResolver:
     def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
         """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""
         topic: str | None = None
+        counted: str | None = None  # what the last turn counted (questions of "How many questions …?")
         for turn in history:
             asked = Question.analyse(turn.question)
-            understood = self._resolve_one(asked, topic)
+            understood = self._resolve_one(asked, topic, counted)
+            counted = counted_noun(understood.question)
             # 「その中でHyperbandの特徴は？」 points back at the topic but names a subject of its own: that names the
             # conversation's subject from here on, not the whole phrase the pronoun was replaced by.
             own = _named_subject(asked) if understood.reason == "pronoun" else None
             topic = own or topic_phrase(Question.analyse(understood.question)) or topic
         if topic is None:
             return Resolution(question, None, "no history")
-        return self._resolve_one(Question.analyse(question), topic)
+        return self._resolve_one(Question.analyse(question), topic, counted)
 
-    def _resolve_one(self, question: Question, topic: str | None) -> Resolution:
+    def _resolve_one(self, question: Question, topic: str | None, counted: str | None = None) -> Resolution:
         text = question.text
         if topic is None:
             return Resolution(text, None, "no history")
-        if (pronoun := _with_pronoun_replaced(question, topic)) is not None:
+        if (pronoun := _with_pronoun_replaced(question, topic, counted)) is not None:
             return Resolution(pronoun, topic, "pronoun")
         own = subject_terms(question)
         if not own:
@@ -226,7 +230,9 @@ def _tail_of(topic: str) -> str:
     return last.split()[-1] if last.split() else last
 
 
-def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
+def _with_pronoun_replaced(question: Question, topic: str, counted: str | None = None) -> str | None:
+    """The question with its pronoun replaced by the topic; an English they/them after a question that counted a plural
+    noun stands for those things ("how many of them" after "How many questions …?" → the <topic> questions)."""
     text = question.text
     if question.language == "ja":
         return _ja_pronoun_replaced(text, topic)
@@ -234,6 +240,8 @@ def _with_pronoun_replaced(question: Question, topic: str) -> str | None:
     if not match:
         return None
     word = match.group(1).lower()
+    if word in _EN_PLURAL and counted and counted.endswith("s"):
+        return text[: match.start()] + f"the {topic} {counted}" + text[match.end():]
     # its capacity → the pipe capacity; it → the MLA-C01 exam when the topic ends in a common noun, else the name alone
     common = topic.split()[-1].islower() if topic.split() else False
     replacement = f"the {topic}" if word in _EN_POSSESSIVE or (common and topic.isascii()) else topic

@@ -39,6 +39,10 @@ def resolver():
     (["What is the exam code of the Machine Learning Engineer Associate exam?"], "How long is it?",
      "How long is the Machine Learning Engineer Associate exam?", "pronoun"),
     (["What is Top-K in the Bedrock inference parameters?"], "What about Top-P?", "What about Top-P for Bedrock?", "aspect"),
+    # they/them after a question that counted a plural noun stands for those things, not for the topic alone
+    (["How many questions are on the MLA-C01 exam?"], "And how many of them are unscored?",
+     "And how many of the MLA-C01 exam questions are unscored?", "pronoun"),
+    (["What is the MLA-C01 exam?"], "Who takes them?", "Who takes the MLA-C01 exam?", "pronoun"),  # nothing counted
     # an adjectival noun (可用) opens a noun phrase: joined with の
     (["S3 Express One Zoneについて教えて"], "可用性は？", "S3 Express One Zoneの可用性は？", "ellipsis"),
 ])
