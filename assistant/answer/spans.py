@@ -9,6 +9,8 @@ from corpus.text import (
     comparable, inline_plain, nfkc,
 )
 
+from corpus.chunking import units
+
 from assistant.answer.question import Question
 from assistant.answer.words import counted_numbers, has_counted_number
 
@@ -125,12 +127,21 @@ def _trimmed(piece: str) -> str:
     return _TRAILING.sub("", _LEADING.sub("", piece)).strip()
 
 
-def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
+def answer_candidates(question: Question, sentence: str, term: str | None = None) -> tuple[str, ...]:
     """The stretches of `sentence` outside the question's words, cut at punctuation, best guess first.
 
     Document order, except that a question asking for an amount puts stretches with a number first
     (and, among them, those with the asked-for unit). Empty when the sentence only repeats the question.
+    `term`: the definition-list term that the sentence describes (`definition_term`), first when the question asks
+    which one it is.
     """
+    found = _candidates(question, sentence)
+    if term and asks_for_the_term(question, sentence) and not _names_the_term(question, term):
+        return tuple(dict.fromkeys([term, *found]))
+    return found
+
+
+def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     stretches: list[str] = []
     for text in _cells(sentence):  # a table row's cells never run into each other
         covered = _release_glued(text, covered_by_question(question, text))
@@ -198,6 +209,41 @@ def answer_candidates(question: Question, sentence: str) -> tuple[str, ...]:
         best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
         return tuple(dict.fromkeys([best, *found]))
     return tuple(dict.fromkeys(found))
+
+
+# A definition list's term line, as pandoc writes man pages and glossaries: emphasised names, commas and bracketed
+# arguments only (「**-d**, **--directory**」, 「*/etc/skel*」, 「**--color**\\[=*WHEN*\\]」).
+_TERM_LINE = re.compile(r"^\*{1,2}[^*\s][^*]*\*{1,2}(?:[\s,]*(?:\*{1,2}[^*]+\*{1,2}|\\?\[[^\]]*\]))*[\s,]*$")
+MAX_TERM_CHARS = 60
+# A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
+_POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)
+
+
+def definition_term(chunk_text: str, sentence: str) -> str | None:
+    """The term of the definition-list item that `sentence` (a unit of `chunk_text`) belongs to, as plain text
+    (「-d, --directory」 for 「ディレクトリの内容ではなく…」 under 「**-d**, **--directory**」), or None."""
+    found = units(chunk_text)
+    if sentence not in found:
+        return None
+    for unit in reversed(found[: found.index(sentence)]):
+        if _TERM_LINE.match(unit) and len(unit) <= MAX_TERM_CHARS:
+            return inline_plain(unit).strip() or None
+    return None
+
+
+def _names_the_term(question: Question, term: str) -> bool:
+    """Does the question name one of the term's items (-d of 「-d, --directory」, --color of 「--color[=WHEN]」)?"""
+    items = (re.sub(r"\[.*?\]", "", item).strip() for item in term.split(","))
+    return any(_shares(question, folded(item)[0]) for item in items if item)
+
+
+def asks_for_the_term(question: Question, sentence: str) -> bool:
+    """Does the question ask which thing a definition describes: a name of a given kind (「どのオプション」, "which
+    directory"), or any name when the sentence points back at its term ("files from this directory")?"""
+    if question.wants_number or question.wants_date or question.wants_phrase or question.wants_person or question.asked == "yesno":
+        return False
+    kind = bool(question.kind_asked) or (question.language == "en" and re.search(r"\bwhich\s+[a-z]", question.text, re.IGNORECASE))
+    return bool(kind) or bool(_POINTS_BACK.search(sentence))
 
 
 # A name the notes set in 「」 (「独自コンテナ」), as Japanese text marks a named thing.

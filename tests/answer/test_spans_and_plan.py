@@ -11,7 +11,7 @@ from assistant.answer.abstention import AbstentionRule, reason_to_abstain, unkno
 from assistant.answer.question import Question, asked_attribute, asked_counter, question_names, topic_terms
 from assistant.answer.plan import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
-from assistant.answer.spans import answer_candidates, plain_sentence
+from assistant.answer.spans import answer_candidates, definition_term, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
 from assistant.answer.words import NotesVocabulary, has_counted_number
@@ -159,6 +159,37 @@ def test_answer_candidates_drop_the_question_words(question, sentence, first):
     found = answer_candidates(Q(question), sentence)
     assert found[0] == first
     assert all(is_span_of(c, [plain_sentence(sentence)]) for c in found)
+
+
+OPTIONS = ("**-d**, **--directory**  \nディレクトリの内容ではなくディレクトリ自身を一覧表示する。 また、シンボリックリンクも辿らない\n\n"
+           "**-D**, **--dired**  \nEmacs の dired モード用の出力を生成する")
+DIRECTORIES = ("*/etc/sgml*  \nThis directory contains the configuration files for SGML (optional).\n\n"
+               "*/etc/skel*  \nWhen a new user account is created, files from this directory are usually copied into "
+               "the user's home directory.")
+
+
+@pytest.mark.parametrize("text, sentence, term", [
+    (OPTIONS, "ディレクトリの内容ではなくディレクトリ自身を一覧表示する。", "-d, --directory"),
+    (OPTIONS, "また、シンボリックリンクも辿らない", "-d, --directory"),  # a later sentence of the same item
+    (OPTIONS, "Emacs の dired モード用の出力を生成する", "-D, --dired"),
+    (DIRECTORIES, "This directory contains the configuration files for SGML (optional).", "/etc/sgml"),
+    (EPOCH.text, "エポックが多すぎると過学習につながる。", None),  # no term line
+])
+def test_definition_term(text, sentence, term):
+    assert definition_term(text, sentence) == term
+
+
+@pytest.mark.parametrize("question, text, sentence, first", [
+    ("ディレクトリ自身を一覧表示するのはどのオプションですか？", OPTIONS, "ディレクトリの内容ではなくディレクトリ自身を一覧表示する。",
+     "-d, --directory"),
+    ("Which directory holds the configuration files for SGML?", DIRECTORIES,
+     "This directory contains the configuration files for SGML (optional).", "/etc/sgml"),
+    # the question names the term itself: it asks about the description, so the term is not the answer
+    ("-d オプションではどのリンクを辿りませんか？", OPTIONS, "また、シンボリックリンクも辿らない", "シンボリックリンクも辿らない"),
+])
+def test_a_definition_term_answers_which_one_is_described(question, text, sentence, first):
+    found = answer_candidates(Q(question), sentence, definition_term(text, sentence))
+    assert found[0] == first
 
 
 def test_a_sentence_that_only_repeats_the_question_has_no_candidate():
