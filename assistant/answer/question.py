@@ -258,12 +258,30 @@ def asked_predicate(question: str) -> str:
     words = tagged_words(question)
     for i in range(len(words) - 2):
         if words[i][0] in ("何", "なに", "どれ", "どちら") and words[i + 1][0] in _SLOT_PARTICLES:
-            surface, pos = words[i + 2]
-            if pos == "名詞" and not re.fullmatch(r"\d+", surface):
-                return surface
-            if pos == "動詞" and (stem := _KANJI.match(surface)):
-                return stem.group()
+            return _predicate_word(words[i + 2], None)
+    # 「FMT に指定できる精度は何ですか」: the verb of the clause that modifies the asked noun
+    for i in range(len(words) - 1, 0, -1):
+        if words[i][0] == "は" and (i + 1 == len(words) or words[i + 1][0].startswith(_QUESTION_HEADS) or words[i + 1][1] == "補助記号"):
+            j = i
+            while j > 0 and words[j - 1][1] == "名詞":
+                j -= 1
+            if j < i and j > 0 and words[j - 1][1] == "動詞":
+                return _predicate_word(words[j - 1], words[j - 2] if j > 1 else None)
             return ""
+    return ""
+
+
+def _predicate_word(word: tuple[str, str], before: tuple[str, str] | None) -> str:
+    """A noun as it is (実行), a verb as its kanji stem (使 of 使う), a light verb as the noun before it (指定 of 指定できる)."""
+    surface, pos = word
+    if pos == "名詞":
+        return "" if re.fullmatch(r"\d+", surface) else surface
+    if pos != "動詞":
+        return ""
+    if stem := _KANJI.match(surface):
+        return stem.group()
+    if before is not None and before[1] == "名詞" and not re.fullmatch(r"\d+", before[0]):
+        return before[0]  # 指定 + できる, 利用 + する
     return ""
 
 

@@ -115,6 +115,19 @@ def _release_glued(text: str, covered: list[bool]) -> list[bool]:
     return released
 
 
+# An enumeration of quoted values ('date', 'hours', 'ns' or 「A」、「B」): its items belong together.
+_QUOTED_LIST = re.compile(r"""(['"‘“「][^'"’”」]{1,30}['"’”」])(?:\s*[,、]\s*['"‘“「][^'"’”」]{1,30}['"’”」])+""")
+
+
+def _release_listed(text: str, covered: list[bool]) -> list[bool]:
+    """Uncover the question's words inside an enumeration of quoted values: 'date' of 「FMT は 'date', 'hours', 'ns'」
+    for a question about the date command is one of the values, not the question's own word."""
+    released = list(covered)
+    for match in _QUOTED_LIST.finditer(text):
+        released[match.start():match.end()] = [False] * (match.end() - match.start())
+    return released
+
+
 def _glued(text: str, covered: list[bool], k: int, edge: int, step: int) -> bool:
     """Is the uncovered char next to `edge` (at k, or past one space for ASCII) a word character?"""
     if 0 <= k < len(text) and text[k] == " " and _ASCII_WORD_CHAR.match(text[edge]):
@@ -144,7 +157,7 @@ def answer_candidates(question: Question, sentence: str, term: str | None = None
 def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     stretches: list[str] = []
     for text in _cells(sentence):  # a table row's cells never run into each other
-        covered = _release_glued(text, covered_by_question(question, text))
+        covered = _release_listed(text, _release_glued(text, covered_by_question(question, text)))
         current: list[str] = []
         for char, is_covered in zip(text, covered):
             if is_covered:
@@ -165,10 +178,10 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     slot = [comparable(w) for w in question.attribute if len(comparable(w)) >= 2]
     found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
                               bool(counter) and not has_counted_number(p, counter),
-                              # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
-                              not any(w in comparable(p) for w in slot),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
                               not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),
+                              # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
+                              not any(w in comparable(p) for w in slot),
                               p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS,
                               -_context_overlap(question, plain, p) if wants_number else 0))
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of

@@ -46,6 +46,10 @@ def test_the_record_is_frozen():
         ("DNS の代わりに何を使いますか？", "使", ""),  # a verb: its kanji stem, so that 使用 in the notes matches
         ("この学習方式は何と呼ばれますか？", "呼", ""),
         ("Top-Pは候補の何を指定しますか？", "指定", "候補"),
+        # no 何 + particle: the verb of the clause that modifies the asked noun
+        ("FMT に指定できる精度は何ですか？", "指定", ""),
+        ("ランダム以外に使える手法は？", "使", ""),
+        ("よく使われる評価指標は？", "", ""),  # a passive: no predicate of the answer's own
         ("試験時間は何分ですか？", "", ""),
         ("What does the %s format print?", "", ""),
     ],
