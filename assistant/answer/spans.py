@@ -10,6 +10,7 @@ from corpus.text import (
 )
 
 from corpus.chunking import units
+from corpus.text import word_boundaries
 
 from assistant.answer.question import Question
 from assistant.answer.words import counted_numbers, has_counted_number
@@ -91,6 +92,32 @@ def covered_by_question(question: Question, text: str) -> list[bool]:
     return covered
 
 
+def _snapped_to_words(text: str, covered: list[bool]) -> list[bool]:
+    """Uncover the ends of a shared stretch that lie inside a word of `text`: the る of 「による」 that a question's
+    「使えるオーバーサンプリング」 shares is part of the sentence's own word, which stays whole in the answer."""
+    if not any(covered) or text.isascii():
+        return covered
+    bounds = word_boundaries(text)
+    snapped = list(covered)
+    i, n = 0, len(text)
+    while i < n:
+        if not covered[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and covered[j]:
+            j += 1
+        start = min((b for b in bounds if i <= b), default=j)
+        end = max((b for b in bounds if b <= j), default=i)
+        if start >= end:
+            snapped[i:j] = [False] * (j - i)
+        else:
+            snapped[i:start] = [False] * (start - i)
+            snapped[end:j] = [False] * (j - end)
+        i = j
+    return snapped
+
+
 def _release_glued(text: str, covered: list[bool]) -> list[bool]:
     """Uncover question words glued to uncovered word characters: 「モデル」 in 「モデル最適化」, 「AWS」 in 「AWS Skill Builder」.
 
@@ -157,7 +184,7 @@ def answer_candidates(question: Question, sentence: str, term: str | None = None
 def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     stretches: list[str] = []
     for text in _cells(sentence):  # a table row's cells never run into each other
-        covered = _release_listed(text, _release_glued(text, covered_by_question(question, text)))
+        covered = _release_listed(text, _release_glued(text, _snapped_to_words(text, covered_by_question(question, text))))
         current: list[str] = []
         for char, is_covered in zip(text, covered):
             if is_covered:

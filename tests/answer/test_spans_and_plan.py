@@ -153,6 +153,8 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         ("ログを転送するには何を実行しますか？", "スケジュールを設定し、ログを転送するバッチの実行", "バッチ"),
         ("小さな社内網では名前解決に何を使いますか？", "社内だけの小さなネットワークでは、静的なテーブルを使用する。", "静的なテーブル"),
         ("このパラメータは語彙の何を制限しますか？", "| Max-Tokens | 出力として生成する語彙の長さ |", "長さ"),
+        # a stretch the question shares is cut at the sentence's word ends: the る of 「による」 stays with its word
+        ("手動以外に使えるスケーリング方式は？", "ターゲット追跡とステップによるスケーリング方式が使える。", "ターゲット追跡とステップ"),
         # a list of quoted values stays whole, even the value the question happens to name (date); the clause's
         # verb (指定できる) points at it before the stretch that names the asked noun (表示精度)
         ("date コマンドで FMT に指定できる精度は何ですか？", "FMT は日付と時刻の表示精度で、 'date', 'hours', 'ns' が指定できる。",
