@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
@@ -99,14 +100,7 @@ def _snapped_to_words(text: str, covered: list[bool]) -> list[bool]:
         return covered
     bounds = word_boundaries(text)
     snapped = list(covered)
-    i, n = 0, len(text)
-    while i < n:
-        if not covered[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and covered[j]:
-            j += 1
+    for i, j in _covered_runs(covered):
         start = min((b for b in bounds if i <= b), default=j)
         end = max((b for b in bounds if b <= j), default=i)
         if start >= end:
@@ -114,8 +108,21 @@ def _snapped_to_words(text: str, covered: list[bool]) -> list[bool]:
         else:
             snapped[i:start] = [False] * (start - i)
             snapped[end:j] = [False] * (j - end)
-        i = j
     return snapped
+
+
+def _covered_runs(covered: list[bool]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of covered characters."""
+    i, n = 0, len(covered)
+    while i < n:
+        if not covered[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and covered[j]:
+            j += 1
+        yield i, j
+        i = j
 
 
 def _release_glued(text: str, covered: list[bool]) -> list[bool]:
@@ -125,20 +132,11 @@ def _release_glued(text: str, covered: list[bool]) -> list[bool]:
     across one space; other scripts only when they touch.
     """
     released = list(covered)
-    n = len(text)
-    i = 0
-    while i < n:
-        if not covered[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and covered[j]:
-            j += 1
+    for i, j in _covered_runs(covered):
         if _CONTENT_CHAR.match(text[i]) and _CONTENT_CHAR.match(text[j - 1]) and (
             _glued(text, covered, i - 1, i, -1) or _glued(text, covered, j, j - 1, 1)
         ):
             released[i:j] = [False] * (j - i)
-        i = j
     return released
 
 

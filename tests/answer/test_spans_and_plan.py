@@ -71,12 +71,16 @@ def test_selection_picks_the_sentence_that_holds_the_answer(selector, question, 
     assert selector.select(Q(question), hits(*chunks))[0].sentence == sentence
 
 
+def closer_first(closer: Chunk, other: Chunk) -> dict[str, np.ndarray]:
+    """Stored sentence vectors that make `closer`'s sentence a little closer to any question than `other`'s."""
+    return {closer.sentence_texts()[0]: np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
+            other.sentence_texts()[0]: np.array([0.95, 0.31, 0.0, 0.0], dtype=np.float32)}
+
+
 def test_a_sentence_naming_the_asked_attribute_wins_a_close_call():
     manual = Chunk("c6", "date.1.md", "関連項目", "date の完全なマニュアルは Texinfo マニュアルとして整備されている。")
     author = Chunk("c7", "date.1.md", "作者", "作者 David MacKenzie。")
-    # The manual's sentence is a little closer to the question by the embedder; only 「作者」 points at the other.
-    stored = {manual.sentence_texts()[0]: np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
-              author.sentence_texts()[0]: np.array([0.95, 0.31, 0.0, 0.0], dtype=np.float32)}
+    stored = closer_first(manual, author)  # only 「作者」 points at the author's sentence
     vocabulary = NotesVocabulary.build((manual, author))
     question = Q("date の作者は誰ですか？")
     assert question.attribute == ("作者",)
@@ -89,8 +93,7 @@ def test_a_sentence_naming_the_asked_attribute_wins_a_close_call():
 def test_a_question_naming_a_note_is_answered_from_that_note():
     date = Chunk("c8", "man/date.1.md", "作者", "作者 David MacKenzie。")
     xz = Chunk("c9", "man/xz.1.md", "作者", "作者 Lasse Collin。")
-    stored = {date.sentence_texts()[0]: np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
-              xz.sentence_texts()[0]: np.array([0.95, 0.31, 0.0, 0.0], dtype=np.float32)}
+    stored = closer_first(date, xz)
     vocabulary = NotesVocabulary.build((date, xz))
     assert vocabulary.named_notes("xz の作者は誰ですか？") == {"man/xz.1.md"}
     assert vocabulary.named_notes("Who wrote xz.1?") == {"man/xz.1.md"} and not vocabulary.named_notes("xzdec とは？")
