@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from corpus.chunking import units
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
-    comparable, inline_plain, nfkc,
+    comparable, inline_plain, nfkc, word_boundaries,
 )
-
-from corpus.chunking import units
-from corpus.text import word_boundaries
 
 from assistant.answer.question import Question
 from assistant.answer.words import counted_numbers, has_counted_number
