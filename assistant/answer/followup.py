@@ -9,7 +9,7 @@ from typing import Any
 
 from corpus.chunking import HEADING_SEPARATOR, Chunk
 from corpus.errors import InputError
-from corpus.text import comparable, english_stop_words, nfkc, tag, tagged_words
+from corpus.text import comparable, english_stop_words, language, nfkc, tag, tagged_words
 
 from assistant.answer.english import counted_noun
 from assistant.answer.question import Question, names_a_concept
@@ -204,7 +204,8 @@ def _head_of(topic: str) -> str:
     if "の" in topic:
         return topic.split("の", 1)[0]
     words = topic.split()
-    while len(words) > 1 and words[-1].islower():
+    # "MLA-C01 exam" → MLA-C01; 「timeout コマンド」 → timeout: a common noun after the name is not the subject
+    while len(words) > 1 and (words[-1].islower() or language(words[-1]) == "ja"):
         words.pop()
     return " ".join(words) or topic
 

@@ -142,3 +142,10 @@ def test_a_turn_that_points_back_but_names_its_own_subject_makes_that_the_topic(
     history = [Turn("探索戦略にはどんな手法がありますか？"), Turn("その中でSuccessive Halvingの特徴は？")]
     resolution = resolver.resolve("何を再配分するの？", history)
     assert resolution.question.startswith("Successive Halving") and "探索戦略" not in resolution.question
+
+
+def test_a_name_with_a_common_noun_after_it_is_the_subject_by_its_name():
+    # 「sleeper コマンド」: the notes write the name alone, so the aspect test looks for 「sleeper」, not the whole phrase
+    resolver = _notes_resolver(("説明", "sleeper は指定時間待つ。HUP シグナルを受けると終了ステータス 129 で終わる。"))
+    resolution = resolver.resolve("HUP シグナルを受けた場合の終了ステータスは？", [Turn("sleeper コマンドは何をしますか？")])
+    assert (resolution.question, resolution.reason) == ("sleeper コマンドのHUP シグナルを受けた場合の終了ステータスは？", "aspect")
