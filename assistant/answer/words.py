@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -111,6 +112,11 @@ def note_names(source: str) -> tuple[str, ...]:
     return tuple(f for f in dict.fromkeys(forms) if len(f) >= MIN_NOTE_NAME)
 
 
+# Characters that would make a name found in a question part of a longer word (xzdec, utf-8.7 in /usr/utf-8.7).
+_NAME_CHARS_AFTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+_NAME_CHARS_BEFORE = _NAME_CHARS_AFTER | {".", "/"}
+
+
 @dataclass(frozen=True)
 class NotesVocabulary:
     """What the notes talk about: word weights, the whole text, and each note's opening (its name and first chunks)."""
@@ -138,11 +144,34 @@ class NotesVocabulary:
             {source: note_names(source) for source in leads} if len(leads) > 1 else {},
         )
 
+    @functools.cached_property
+    def _notes_by_name(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for source, names in self.names.items():
+            for name in names:
+                found.setdefault(name, set()).add(source)
+        return found
+
+    @functools.cached_property
+    def _name_lengths(self) -> tuple[int, ...]:
+        return tuple(sorted({len(name) for name in self._notes_by_name}))
+
     def named_notes(self, question: str) -> frozenset[str]:
-        """The notes whose name the question writes as a word (date.1.md for 「date コマンドの作者は？」)."""
+        """The notes whose name the question writes as a word (date.1.md for 「date コマンドの作者は？」): a name not
+        inside a longer name-like run (a letter, digit, _, -, . or / before it; a letter, digit, _ or - after it).
+        Looked up by position and length, so the cost does not grow with the number of notes."""
         text = nfkc(question).lower()
-        return frozenset(source for source, names in self.names.items()
-                         if any(re.search(rf"(?<![a-z0-9_\-./]){re.escape(name)}(?![a-z0-9_\-])", text) for name in names))
+        found: set[str] = set()
+        for start in range(len(text)):
+            if start and text[start - 1] in _NAME_CHARS_BEFORE:
+                continue
+            for length in self._name_lengths:
+                end = start + length
+                if end > len(text):
+                    break
+                if (end == len(text) or text[end] not in _NAME_CHARS_AFTER) and (notes := self._notes_by_name.get(text[start:end])):
+                    found |= notes
+        return frozenset(found)
 
     def mentions(self, term: str) -> bool:
         return comparable(term) in self.text
