@@ -550,3 +550,16 @@ def test_a_settled_answer_skips_the_model_and_says_so_in_its_timings(fake_index)
 
 def test_plan_is_none_when_the_answer_abstains(fake_index):
     assert make_pipeline(fake_index, SpanSampler()).plan("Kubernetesのポッドとは何ですか？") is None
+
+
+@pytest.mark.parametrize("question, named", [
+    ("date コマンドの作者は？", {"man/date.1.md"}),
+    ("resolv.conf で DNS", {"man/resolv.conf.5.md", "man/resolv.md"}),  # resolv before a dot names resolv.md too
+    ("UTF-8 で著作権", {"man/utf-8.7.md"}),
+    ("xzdec とは？", set()), ("/usr/date とは", set()), ("pipe-max は？", set()),  # inside a longer name-like word
+    ("xz. とは", {"man/xz.1.md"}), ("Who wrote date.1?", {"man/date.1.md"}),
+])
+def test_named_notes_are_whole_words(question, named):
+    sources = ("man/date.1.md", "man/resolv.conf.5.md", "man/resolv.md", "man/utf-8.7.md", "man/xz.1.md", "man/pipe.7.md")
+    vocabulary = NotesVocabulary.build(Chunk(str(i), s, "h", "t") for i, s in enumerate(sources))
+    assert vocabulary.named_notes(question) == named
