@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.text import HIRAGANA, KANJI, comparable, nfkc
+from corpus.text import HIRAGANA, KANJI, comparable, language, nfkc
 from corpus.text import english_stop_words
 from corpus.units import is_known_unit
 from index.crosslingual import ENGLISH_QUESTION_WORDS
@@ -118,13 +118,17 @@ def reason_to_abstain(
         return f"similarity {similarity:.3f} is below {floor:.2f}"
     if rule.check_note and (named := vocabulary.named_notes(question.text)) and evidence.chunk.source not in named:
         return f"the question names {', '.join(sorted(named))}, which the retrieved passages do not answer from"
-    if rule.check_counter:
+    chunk = evidence.chunk
+    # A Japanese question over an English passage: its counter (何秒) and its katakana words (データベース) are
+    # written in English there ("capped to 30", "database files"), so they cannot be looked for as they are.
+    crossed = question.language == "ja" and language(chunk.text) == "en"
+    if rule.check_counter and not crossed:
         counter = question.counter
         # An English "how many signals" names a noun the unit table does not know: its count may be written any way.
         known = question.language == "ja" or (counter is not None and is_known_unit(counter))
         if counter and known and not has_counted_number(evidence.sentence, counter):
             return f"no number counted in {counter}"
-    chunk = evidence.chunk
+
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
         leading = leading_context(evidence, vocabulary)
@@ -135,7 +139,7 @@ def reason_to_abstain(
         term = unknown_topic(question, vocabulary)
         if term:
             return f"the notes never mention {term}"
-    if rule.check_attribute:
+    if rule.check_attribute and not crossed:
         word = missing_attribute(question, context)
         if word:
             return f"the evidence never mentions {word}"

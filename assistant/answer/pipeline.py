@@ -22,6 +22,9 @@ from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, sup
 from assistant.answer.words import NotesVocabulary
 from assistant.answer.evidence import Evidence, EvidenceSelector, evidence_first
 
+# How deep to look for a named note's chunks when the retrieved passages all come from other notes.
+NAMED_NOTE_DEPTH = 30
+
 
 @dataclass(frozen=True)
 class Timings:
@@ -195,12 +198,27 @@ class Pipeline:
             return None
         return self._plan(analysed, hits, evidence, generation or self.generation)
 
+    def _from_named_notes(self, question: Question, hits: tuple[Hit, ...], retrieval: RetrievalParams) -> tuple[Hit, ...]:
+        """`hits`, or, when the question names a note (「ls で…」, "in pipe(7)"), the first hit and that note's best chunks
+        among the NAMED_NOTE_DEPTH best in place of the others from other notes, as many passages in all."""
+        named = self.selector.vocabulary.named_notes(question.text)
+        if not named or len(hits) < 2 or all(h.chunk.source in named for h in hits[1:]):
+            return hits
+        deeper = self.retriever.search(question.text, max(NAMED_NOTE_DEPTH, len(hits)), retrieval.retriever)
+        chosen = [hits[0], *[h for h in deeper if h.chunk.source in named and h.chunk.id != hits[0].chunk.id]]
+        if len(chosen) == 1:
+            return hits
+        chosen = chosen[: len(hits)]
+        ids = {h.chunk.id for h in chosen}
+        chosen += [h for h in hits[1:] if h.chunk.id not in ids][: len(hits) - len(chosen)]
+        return tuple(replace(h, rank=rank) for rank, h in enumerate(chosen, start=1))
+
     def _evidence(self, text: str, understood: str, retrieval: RetrievalParams):
         """(the question analysed, its hits, their sentences ranked as evidence, the chosen evidence or None)."""
         question = Question.analyse(understood, self.retriever.expander if self.retriever.crosslingual else None)
         if understood != text:  # answer in the language the user asked in, whatever the carried topic is written in
             question = replace(question, language=language(text))
-        hits = self.retrieve(question.text, retrieval)
+        hits = self._from_named_notes(question, self.retrieve(question.text, retrieval), retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
         return question, hits, ranked, evidence

@@ -33,7 +33,8 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 # 何 + a unit (何分, 何問, 何か国語): the answer must be a number with that unit.
-_COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[{KANJI}\u30a1-\u30fa%])")
+# A katakana counter is its whole run (何パーセント → パーセント, 何バイト → バイト), a kanji one its first character.
+_COUNTER = re.compile(rf"何\s*(か[{KANJI}]|[\u30a1-\u30fa][\u30a1-\u30fc]*|[{KANJI}%])")
 # Japanese questions asking for an amount of money: いくら, or a bare 「受験料は？」. Any currency answers them
 # (corpus.units.MONEY_KEY), as for an English "how much does it cost".
 _ASKS_MONEY = re.compile(r"いくら|(料金|費用|価格|値段|金額|受験料|参加費|コスト)は?\s*[?？]?$")
@@ -91,6 +92,7 @@ class Question:
     wants_person: bool = False  # the question asks who (誰, who): the answer is a name
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
+    options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
@@ -129,6 +131,7 @@ class Question:
             attribute=tuple(asked_attribute(text)),
             predicate=asked_predicate(text),
             owner=asked_owner(text),
+            options=asked_options(text),
             kind_asked=asked_kind(text),
             asked="yesno" if asks_yes_or_no(text) else None,
             folded=folded_text,
@@ -283,6 +286,21 @@ def _predicate_word(word: tuple[str, str], before: tuple[str, str] | None) -> st
     if before is not None and before[1] == "名詞" and not re.fullmatch(r"\d+", before[0]):
         return before[0]  # 指定 + できる, 利用 + する
     return ""
+
+
+# 「AとBのどちら」, 「AかBか」: the choices run back from どちら to the last particle or comma before them.
+_CHOICE = re.compile(r"([^、。，,はをがもで\s]{2,})と([^、。，,はをがもで\s]{2,}?)の?(?:どちら|どっち)"
+                     r"|([^、。，,はをがもで\s]{2,})か([^、。，,はをがもで\s]{2,}?)か[、,]?(?:どちら|どっち)?")
+
+
+def asked_options(question: str) -> tuple[str, ...]:
+    """The choices a Japanese question offers (「MAEは分類モデルと回帰モデルのどちらの評価指標」 → 分類モデル, 回帰モデル),
+    or () when it offers none."""
+    match = _CHOICE.search(nfkc(question))
+    if not match:
+        return ()
+    first, second = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    return (first, second)
 
 
 def asked_owner(question: str) -> str:

@@ -241,6 +241,11 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         longest = max(clauses, key=len, default="")
         if len(longest) >= MIN_CANDIDATE_CHARS:
             found = [longest, *found]
+    if chosen := [o for o in question.options if comparable(o) in comparable(plain)]:
+        # 「分類モデルと回帰モデルのどちら」: the choice the sentence names; of both, the one whose lead-in shares the
+        # question's words (max keeps the first of ties). The question's own words are never candidates otherwise.
+        best = max(chosen, key=lambda o: _context_overlap(question, plain, o))
+        return tuple(dict.fromkeys([best, *found]))
     if amounts:
         best = max(amounts, key=lambda a: _context_overlap(question, nfkc(plain), a))  # max keeps the first of ties
         return tuple(dict.fromkeys([best, *found]))
@@ -279,7 +284,18 @@ def asks_for_the_term(question: Question, sentence: str) -> bool:
     if question.wants_number or question.wants_date or question.wants_phrase or question.wants_person or question.asked == "yesno":
         return False
     kind = bool(question.kind_asked) or (question.language == "en" and re.search(r"\bwhich\s+[a-z]", question.text, re.IGNORECASE))
-    return bool(kind) or bool(_POINTS_BACK.search(sentence))
+    return bool(kind) or bool(_POINTS_BACK.search(sentence)) or _asks_a_kind_the_sentence_omits(question, sentence)
+
+
+# 「…ときに付けるオプションは？」: a question ending on the kind of thing it asks for.
+_ENDS_ON_KIND = re.compile(r"([\u30a1-\u30fc\u4e00-\u9fff]{2,})は\s*(?:何|なに|どれ)?\s*(?:ですか|でしょうか)?\s*[?？]?\s*$")
+
+
+def _asks_a_kind_the_sentence_omits(question: Question, sentence: str) -> bool:
+    """Does a Japanese question end on the kind it asks for (オプション of 「…付けるオプションは？」) that the sentence
+    never names? Then the sentence describes one thing of that kind, which its definition term names."""
+    match = _ENDS_ON_KIND.search(question.text)
+    return bool(match) and comparable(match.group(1)) not in comparable(sentence)
 
 
 # A name the notes set in 「」 (「独自コンテナ」), as Japanese text marks a named thing.

@@ -15,7 +15,7 @@ from index.sentences import Lexicon, notes_text  # the index counts and stores t
 # A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
 DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
 # Units that count the same thing: 何割 is answered in percent (28%) as often as in 割.
-_SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割")}
+_SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割"), "パーセント": ("%", "パーセント")}
 
 
 # English numbers written as words ("six domains", "four bytes").
