@@ -253,8 +253,9 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
 
 
 # A definition list's term line, as pandoc writes man pages and glossaries: emphasised names, commas and bracketed
-# arguments only (「**-d**, **--directory**」, 「*/etc/skel*」, 「**--color**\\[=*WHEN*\\]」).
-_TERM_LINE = re.compile(r"^\*{1,2}[^*\s][^*]*\*{1,2}(?:[\s,]*(?:\*{1,2}[^*]+\*{1,2}|\\?\[[^\]]*\]))*[\s,]*$")
+# arguments only (「**-d**, **--directory**」, 「*/etc/skel*」, 「**--color**\\[=*WHEN*\\]」), a manual section after a name
+# included (「**tgkill**(2)」).
+_TERM_LINE = re.compile(r"^\*{1,2}[^*\s][^*]*\*{1,2}(?:\(\d\w*\))?(?:[\s,]*(?:\*{1,2}[^*]+\*{1,2}(?:\(\d\w*\))?|\\?\[[^\]]*\]))*[\s,]*$")
 MAX_TERM_CHARS = 60
 # A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
 _POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)

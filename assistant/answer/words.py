@@ -68,15 +68,31 @@ def has_counted_number(text: str, counter: str) -> bool:
     return bool(_counted_in(nfkc(text), _counted(counter, whole=False)))
 
 
+# The upper end of a range in the same unit (「5 % から 20 %」, 「90~120分」 written 90分~120分), and the 「中」 that makes
+# a range a scale instead of an amount (「100~1000点中720点」).
+_OUT_OF = re.compile(r"\s*(?:中|のうち)")
+
+
+def _range_end(counter: str) -> re.Pattern:
+    return re.compile(r"\s*(?:から|~|〜|–|to)\s*\d[\d.,]*\s*(?:" + _units(counter) + ")")
+
+
 def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str]:
     """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those made only of the `stated` numbers
-    (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」). An English amount with
+    (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」); a range in one unit is one
+    amount (「5 % から 20 %」) unless 中 makes it a scale. An English amount with
     words between number and unit is the number alone (33 of "33 different real-time signals")."""
     found = []
-    for match in _counted_in(nfkc(text), _counted(counter)):
+    text = nfkc(text)
+    upper_end = -1
+    for match in _counted_in(text, _counted(counter)):
+        if match.start() < upper_end:
+            continue  # the upper end of a range already taken whole
         amount = match.group()
         if len(amount.split()) > 2 and match.groupdict().get("english"):
             amount = match.group("english")
+        elif (upper := _range_end(counter).match(text, match.end())) and not _OUT_OF.match(text, upper.end()):
+            amount, upper_end = text[match.start() : upper.end()], upper.end()  # a range is one amount: 「5 % から 20 %」
         found.append(amount)
     return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 

@@ -14,7 +14,7 @@ from assistant.config import DEFAULT_GENERATION, RetrievalParams
 from assistant.answer.spans import answer_candidates, definition_term, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.answer.words import NotesVocabulary, has_counted_number
+from assistant.answer.words import NotesVocabulary, counted_numbers, has_counted_number
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
 from assistant.answer.evidence import EvidenceSelector, SelectionWeights
@@ -185,6 +185,8 @@ DIRECTORIES = ("*/etc/sgml*  \nThis directory contains the configuration files f
     (OPTIONS, "Emacs の dired モード用の出力を生成する", "-D, --dired"),
     (DIRECTORIES, "This directory contains the configuration files for SGML (optional).", "/etc/sgml"),
     (EPOCH.text, "エポックが多すぎると過学習につながる。", None),  # no term line
+    ("**tgkill**(2)  \nThis is the system call used to implement pthread_kill(3).",
+     "This is the system call used to implement pthread_kill(3).", "tgkill(2)"),  # a name with its manual section
 ])
 def test_definition_term(text, sentence, term):
     assert definition_term(text, sentence) == term
@@ -249,6 +251,16 @@ def test_asked_counter(question, counter):
 ])
 def test_counted_number_accepts_units_that_count_the_same(text, counter, expected):
     assert has_counted_number(text, counter) is expected
+
+
+@pytest.mark.parametrize("text, counter, amounts", [
+    ("メモリ容量の 5 % から 20 % 程度です", "パーセント", ["5 % から 20 %"]),  # a range in one unit is one amount
+    ("90分~120分です", "分", ["90分~120分"]),
+    ("100点~1000点中720点", "点", ["100点", "720点"]),  # 中: the range is the scale, 720点 the amount
+    ("最大60分、20問", "分", ["最大60分"]),
+])
+def test_counted_numbers_keep_a_range_whole(text, counter, amounts):
+    assert counted_numbers(frozenset(), text, counter) == amounts
 
 
 @pytest.mark.parametrize("text, counter, amounts", [
