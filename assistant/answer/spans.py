@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from corpus.chunking import units
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
-    comparable, inline_plain, nfkc, word_boundaries,
+    comparable, inline_plain, language, nfkc, word_boundaries,
 )
 
 from assistant.answer.question import Question
@@ -226,8 +226,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         # 「…処理するため、スループット向上…ができる」: a benefit or an effect is the clause that follows its cause.
         found.sort(key=lambda p: not _after_cause(plain, p))
     if question.asked == "yesno" and not re.search(r"\bor\b", question.text):
-        # Yes or no: the sentence that settles it, whole (「このオプションは圧縮したアーカイブには使えません」).
-        settled = plain.rstrip("。. ")
+        # Yes or no: the clause that ends the sentence, where its predicate settles it (「…ので、来年も続けていこうと思います」).
+        settled = _settling_clause(plain.rstrip("。. "))
         if len(settled) >= MIN_CANDIDATE_CHARS:
             return tuple(dict.fromkeys([settled, *found]))
     if question.kind_asked:
@@ -383,6 +383,21 @@ def _with_kind(kind: str, sentence: str, candidate: str) -> str:
         if rest.startswith(joint + kind):
             return candidate + joint + kind
     return candidate
+
+
+# Where a Japanese sentence joins a clause to the one that ends it: a comma, or a reason (ので, ため、).
+_CLAUSE_JOIN = re.compile(r"[、，]|(?<=ので)|(?<=ため)(?=、)")
+# A last clause shorter than this (「ない」) does not settle a question alone: the whole sentence does.
+MIN_SETTLING_CHARS = 4
+
+
+def _settling_clause(sentence: str) -> str:
+    """The clause that ends a Japanese sentence, where its predicate says yes or no (「…取得したので特に書くこともなく
+    記事にしていません」 → 「特に書くこともなく記事にしていません」); an English sentence, or a short last clause, whole."""
+    if language(sentence) != "ja":
+        return sentence
+    last = _CLAUSE_JOIN.split(sentence)[-1].strip()
+    return last if len(last) >= MIN_SETTLING_CHARS else sentence
 
 
 def _without_leading_cover(question: Question, clause: str) -> str:

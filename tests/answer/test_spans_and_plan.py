@@ -624,3 +624,15 @@ def test_a_named_note_missing_from_the_passages_is_looked_up_deeper(fake_index, 
     # passages already from the named note, or a question naming none, are left as they are
     assert pipeline._from_named_notes(question, hits(ml[0], exam[0]), pipeline.retrieval) == hits(ml[0], exam[0])
     assert pipeline._from_named_notes(Q("試験時間は何分ですか？"), first, pipeline.retrieval) == first
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    # the predicate that says yes or no is in the clause that ends the sentence
+    ("筆者はCLFのことも記事に書いていますか？", "※CLFは後半で取得したので特に書くこともなく記事にしていません。", "特に書くこともなく記事にしていません"),
+    ("来年も受験を続けますか？", "それなりに勉強になるので、来年も続けていこうと思います。", "来年も続けていこうと思います"),
+    # one clause, or a last clause too short to stand alone: the whole sentence
+    ("--delete は圧縮したアーカイブにも使えますか？", "このオプションは圧縮したアーカイブには使えません。", "このオプションは圧縮したアーカイブには使えません"),
+    ("X は使えますか？", "A を使う、ない。", "A を使う、ない"),
+])
+def test_a_yes_or_no_question_is_answered_with_the_settling_clause(question, sentence, first):
+    assert answer_candidates(Q(question), sentence)[0] == first
