@@ -18,7 +18,7 @@ from assistant.answer.words import counted_numbers, has_counted_number
 MIN_SHARED_CHARS = 2
 # A shared stretch of only hiragana must be at least this long to count (okurigana and particles recur everywhere).
 MIN_SHARED_KANA = 3
-_WORD_CHAR = re.compile(r"[a-z0-9]")
+_WORD_CHAR = re.compile(r"[a-z0-9_]")  # an identifier with underscores (RES_OPTIONS) is one word
 # Where a candidate ends: sentence and clause punctuation, brackets, table cells, <br> and list dots.
 _BREAKS_KEPT = re.compile(r"(<br>|[。、|：:「」『』（）()<>・]|\s{2,})")
 # Where a whole-clause answer (a definition, a description) ends: sentences, quotes and cells, not commas or brackets.
@@ -199,12 +199,16 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     counter, wants_number = question.counter, question.wants_number
     plain = plain_sentence(sentence)
     slot = [comparable(w) for w in question.attribute if len(comparable(w)) >= 2]
+    # In Japanese text a stretch in Latin letters stands out as a name; in English text every stretch is Latin.
+    asks_kind = language(plain) == "ja" and (bool(question.kind_asked) or (question.language == "en" and bool(_WHICH.search(question.text))))
     found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
                               not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),
                               # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
                               not any(w in comparable(p) for w in slot),
+                              # 「どの環境変数」, "which organization": a name or a code written in Latin letters
+                              asks_kind and not _LATIN_NAME.fullmatch(p),
                               p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS,
                               -_context_overlap(question, plain, p) if wants_number else 0))
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
@@ -259,6 +263,12 @@ _TERM_LINE = re.compile(r"^\*{1,2}[^*\s][^*]*\*{1,2}(?:\(\d\w*\))?(?:[\s,]*(?:\*
 MAX_TERM_CHARS = 60
 # A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
 _POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)
+
+
+# A name or a code in Latin letters (RES_OPTIONS, Network Information Control Center, -k, /var/yp), what a question
+# for a thing of some kind (「どの環境変数」, "which organization") is answered with in technical notes.
+_LATIN_NAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_\-./:$%@+*=]+(?:[ ,][A-Za-z0-9_\-./:$%@+*=()]+)*")
+_WHICH = re.compile(r"\bwhich\b", re.IGNORECASE)
 
 
 def definition_term(chunk_text: str, sentence: str) -> str | None:

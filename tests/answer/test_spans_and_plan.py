@@ -636,3 +636,14 @@ def test_a_named_note_missing_from_the_passages_is_looked_up_deeper(fake_index, 
 ])
 def test_a_yes_or_no_question_is_answered_with_the_settling_clause(question, sentence, first):
     assert answer_candidates(Q(question), sentence)[0] == first
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    # a question for a thing of some kind, over a Japanese sentence: the name in Latin letters, identifiers whole
+    ("resolv.conf の設定をプロセスごとに変えるには、どの環境変数を使いますか？",
+     "システムの resolv.conf の設定は、環境変数 RES_OPTIONS に設定することにより、各プロセス毎に修正できる。", "RES_OPTIONS"),
+    ("Before DNS, which organization maintained the host database?",
+     "実際、Network Information Control Center (NIC) が管理していた。", "Network Information Control Center"),
+])
+def test_a_question_for_a_kind_of_thing_is_answered_with_a_latin_name(question, sentence, first):
+    assert answer_candidates(Q(question), sentence)[0] == first
