@@ -17,7 +17,7 @@ from index.sentences import SentenceVectors, TextSentenceVectors
 from index.retriever import Hit
 
 from assistant.answer.question import Question
-from assistant.answer.spans import DATE, names_in, plain_sentence
+from assistant.answer.spans import DATE, definition_term, is_term_line, names_in, plain_sentence
 from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_number, novelty
 
 # A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
@@ -117,13 +117,16 @@ class EvidenceSelector:
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
             similarity = float(vector @ query)
-            coverage = self.vocabulary.lexicon.coverage(words, f"{hit.chunk.heading_path} {sentence}")
+            # A definition-list description counts its term's words (「**-k**, **--kill-after**」) as its own; the
+            # term line alone is a label, not a statement.
+            term = definition_term(hit.chunk.text, sentence) or ""
+            coverage = self.vocabulary.lexicon.coverage(words, f"{hit.chunk.heading_path} {term} {sentence}")
             score = w.similarity * similarity + w.coverage * coverage - w.rank * (hit.rank - 1)
             if novelty(question.word_forms, sentence) < MIN_NOVELTY:
                 score -= w.echo
             if INSTRUCTION_LIKE.search(sentence):
                 score -= w.instruction
-            if PAGE_DEBRIS.search(sentence):
+            if PAGE_DEBRIS.search(sentence) or is_term_line(sentence):
                 score -= w.echo
             if question.wants_number and has_new_number(question.stated_numbers, sentence):
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)

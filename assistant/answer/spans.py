@@ -258,8 +258,9 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
 
 # A definition list's term line, as pandoc writes man pages and glossaries: emphasised names, commas and bracketed
 # arguments only (「**-d**, **--directory**」, 「*/etc/skel*」, 「**--color**\\[=*WHEN*\\]」), a manual section after a name
-# included (「**tgkill**(2)」).
-_TERM_LINE = re.compile(r"^\*{1,2}[^*\s][^*]*\*{1,2}(?:\(\d\w*\))?(?:[\s,]*(?:\*{1,2}[^*]+\*{1,2}(?:\(\d\w*\))?|\\?\[[^\]]*\]))*[\s,]*$")
+# included (「**tgkill**(2)」), and an argument after an option (「**--kill-after**=*DURATION*」).
+_TERM_TAIL = r"(?:\(\d\w*\)|=\*{0,2}[^*\s,]+\*{0,2})?"  # a manual section (2), or an argument =*DURATION*
+_TERM_LINE = re.compile(rf"^\*{{1,2}}[^*\s][^*]*\*{{1,2}}{_TERM_TAIL}(?:[\s,]*(?:\*{{1,2}}[^*]+\*{{1,2}}{_TERM_TAIL}|\\?\[[^\]]*\]))*[\s,]*$")
 MAX_TERM_CHARS = 60
 # A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
 _POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)
@@ -271,6 +272,11 @@ _LATIN_NAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_\-./:$%@+*=]+(?:[ ,][A-Za-z0
 _WHICH = re.compile(r"\bwhich\b", re.IGNORECASE)
 
 
+def is_term_line(unit: str) -> bool:
+    """Is `unit` a definition list's term line (「**-d**, **--directory**」), a label rather than a statement?"""
+    return len(unit) <= MAX_TERM_CHARS and bool(_TERM_LINE.match(unit))
+
+
 def definition_term(chunk_text: str, sentence: str) -> str | None:
     """The term of the definition-list item that `sentence` (a unit of `chunk_text`) belongs to, as plain text
     (「-d, --directory」 for 「ディレクトリの内容ではなく…」 under 「**-d**, **--directory**」), or None."""
@@ -278,8 +284,9 @@ def definition_term(chunk_text: str, sentence: str) -> str | None:
     if sentence not in found:
         return None
     for unit in reversed(found[: found.index(sentence)]):
-        if _TERM_LINE.match(unit) and len(unit) <= MAX_TERM_CHARS:
-            return inline_plain(unit).strip() or None
+        if is_term_line(unit):
+            # the names only, without their arguments (「--kill-after=DURATION」, 「--color[=WHEN]」 → the option)
+            return re.sub(r"\[=[^\]]*\]|=[^\s,]+", "", inline_plain(unit)).strip() or None
     return None
 
 

@@ -187,6 +187,7 @@ DIRECTORIES = ("*/etc/sgml*  \nThis directory contains the configuration files f
     (EPOCH.text, "エポックが多すぎると過学習につながる。", None),  # no term line
     ("**tgkill**(2)  \nThis is the system call used to implement pthread_kill(3).",
      "This is the system call used to implement pthread_kill(3).", "tgkill(2)"),  # a name with its manual section
+    ("**-k**, **--kill-after**=*DURATION*\n\nKILL シグナルを送る。", "KILL シグナルを送る。", "-k, --kill-after"),  # no argument
 ])
 def test_definition_term(text, sentence, term):
     assert definition_term(text, sentence) == term
@@ -647,3 +648,13 @@ def test_a_yes_or_no_question_is_answered_with_the_settling_clause(question, sen
 ])
 def test_a_question_for_a_kind_of_thing_is_answered_with_a_latin_name(question, sentence, first):
     assert answer_candidates(Q(question), sentence)[0] == first
+
+
+KILL_OPTIONS = Chunk("c7", "timeout.1.md", "timeout > オプション",
+                     "**--foreground**\n\n子プロセスはタイムアウトしない。\n\n**-k**, **--kill-after**=*DURATION*\n\nまだ動作している場合は KILL シグナルを送る。")
+
+
+def test_a_definition_is_chosen_by_its_term_and_a_term_line_is_never_evidence(selector):
+    ranked = selector.select(Q("--kill-after オプションは何を送りますか？"), hits(KILL_OPTIONS))
+    assert ranked[0].sentence == "まだ動作している場合は KILL シグナルを送る。"
+    assert all(e.score < ranked[0].score - 0.5 for e in ranked if e.sentence.startswith("**"))
