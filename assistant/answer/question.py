@@ -59,6 +59,8 @@ _ASKS_PHRASE = re.compile(
 )
 # Questions about what something brings about: its benefit, advantage or effect, or what gets better.
 _ASKS_EFFECT = re.compile(r"利点|メリット|効果|長所|良い点|何が(良く|よく|改善|向上)|\b(benefits?|advantages?|effects?)\b", re.IGNORECASE)
+# Questions asking why: the answer is the reason a sentence gives before its ので / ため.
+_ASKS_REASON = re.compile(r"なぜ|何故|どうして|理由|^\s*why\b", re.IGNORECASE)
 # Questions asking who: the answer is a person's or an organisation's name.
 _ASKS_PERSON = re.compile(r"誰|だれ|\bwho(?:m|se)?\b", re.IGNORECASE)
 # Japanese questions asking when; English ones are told by their asked type.
@@ -90,6 +92,7 @@ class Question:
     wants_effect: bool = False  # the question asks what something brings about: a benefit, an effect (利点, benefit)
     wants_date: bool = False  # the question asks when (いつ, when, what date): the answer is a date
     wants_person: bool = False  # the question asks who (誰, who): the answer is a name
+    wants_reason: bool = False  # the question asks why (なぜ, 理由, why): the answer is the clause before ので / ため
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
     options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
@@ -98,7 +101,7 @@ class Question:
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
         """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
         question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)),
-                           wants_person=bool(_ASKS_PERSON.search(text)))
+                           wants_person=bool(_ASKS_PERSON.search(text)), wants_reason=bool(_ASKS_REASON.search(text)))
         question = question._in_english(expander) if question.language == "en" else question
         return replace(question, wants_date=question.wants_date or question.asked == "date")
 

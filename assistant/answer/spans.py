@@ -245,6 +245,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         longest = max(clauses, key=len, default="")
         if len(longest) >= MIN_CANDIDATE_CHARS:
             found = [longest, *found]
+    if question.wants_reason and (reason := _reason_clause(question, plain)):
+        found = [reason, *found]
     if chosen := [o for o in question.options if comparable(o) in comparable(plain)]:
         # 「分類モデルと回帰モデルのどちら」: the choice the sentence names; of both, the one whose lead-in shares the
         # question's words (max keeps the first of ties). The question's own words are never candidates otherwise.
@@ -415,6 +417,27 @@ def _settling_clause(sentence: str) -> str:
         return sentence
     last = _CLAUSE_JOIN.split(sentence)[-1].strip()
     return last if len(last) >= MIN_SETTLING_CHARS else sentence
+
+
+# A clause that gives a reason ends on one of these (「…現実的でないため、」, 「…バイナリファイルなので」).
+_REASON_END = re.compile(r"(?:な|だ)?(?:ので|ため(?:に)?|から)[、,]?")
+# What is left of a reason once the question's words are dropped must be this long to stand alone.
+MIN_REASON_CHARS = 4
+
+
+def _reason_clause(question: Question, sentence: str) -> str:
+    """The reason a Japanese sentence gives: the clause before its first ので / ため / から, from after the last stretch
+    the question repeats that leaves enough (「.parquetのバイナリファイルなので」 → 「バイナリファイル」), else without the
+    question's leading words; "" when the sentence gives none."""
+    end = _REASON_END.search(sentence)
+    if not end or language(sentence) != "ja":
+        return ""
+    clause = re.split(r"[、，,]", sentence[: end.start()])[-1]
+    ends = [end for _, end in _covered_runs(covered_by_question(question, clause))]
+    for end in reversed(ends):
+        if len(rest := _trimmed(clause[end:])) >= MIN_REASON_CHARS:
+            return rest
+    return _trimmed(_without_leading_cover(question, clause))
 
 
 def _without_leading_cover(question: Question, clause: str) -> str:

@@ -658,3 +658,17 @@ def test_a_definition_is_chosen_by_its_term_and_a_term_line_is_never_evidence(se
     ranked = selector.select(Q("--kill-after オプションは何を送りますか？"), hits(KILL_OPTIONS))
     assert ranked[0].sentence == "まだ動作している場合は KILL シグナルを送る。"
     assert all(e.score < ranked[0].score - 0.5 for e in ranked if e.sentence.startswith("**"))
+
+
+@pytest.mark.parametrize("question, sentence, first", [
+    # why: the clause before ので / ため, from after the last stretch the question repeats
+    ("Parquetファイルがテキストエディタで開けないのはなぜですか？", ".parquetのバイナリファイルなのでテキストエディタでは開けない。",
+     "バイナリファイル"),
+    ("公式の練習問題を解いておいたのは、どんな理由からですか？", "実試験に近い内容が出題されるので今回も実施しておきます。",
+     "実試験に近い内容が出題される"),
+    ("Why did the author centre the preparation on the question bank?",
+     "今回はAssociateレベルということで、ある程度の知識はすでにあるはずなので問題集を中心に進めます。", "ある程度の知識はすでにあるはず"),
+])
+def test_a_why_question_is_answered_with_the_reason_clause(question, sentence, first):
+    assert Q(question).wants_reason
+    assert answer_candidates(Q(question), sentence)[0] == first
