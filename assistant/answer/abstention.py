@@ -11,7 +11,7 @@ from corpus.units import is_known_unit
 from index.crosslingual import ENGLISH_QUESTION_WORDS
 
 from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
-from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number
+from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number, states_an_amount
 from assistant.answer.evidence import Evidence
 
 # A kanji or hiragana right after a number: a counter (1つ, 3行, 2024年).
@@ -36,6 +36,7 @@ class AbstentionRule:
     check_attribute: bool = True
     check_numbers: bool = True
     check_note: bool = True
+    check_amount: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -128,6 +129,8 @@ def reason_to_abstain(
         known = question.language == "ja" or (counter is not None and is_known_unit(counter))
         if counter and known and not has_counted_number(evidence.sentence, counter):
             return f"no number counted in {counter}"
+    if rule.check_amount and question.wants_number and not states_an_amount(question.stated_numbers, evidence.sentence):
+        return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
 
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:

@@ -97,9 +97,17 @@ def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str
     return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 
 
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万]", re.IGNORECASE)
+
+
+def states_an_amount(stated: frozenset[str], text: str) -> bool:
+    """Does `text` state an amount beyond the `stated` numbers: new digits, or a number word (two, 三つ)?"""
+    return has_new_number(stated, text) or bool(_NUMBER_WORD.search(text))
+
+
 def has_new_number(stated: frozenset[str], text: str) -> bool:
     """True when `text` holds a number that is not among the `stated` ones (the question's own)."""
-    return any(n not in stated for n in DIGITS.findall(comparable(text)))
+    return any(n not in stated for n in DIGITS.findall(nfkc(text).lower()))  # spaces kept: "33 different"
 
 
 def novelty(asked: frozenset[str], text: str) -> int:

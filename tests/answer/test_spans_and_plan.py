@@ -14,7 +14,7 @@ from assistant.config import DEFAULT_GENERATION, RetrievalParams
 from assistant.answer.spans import answer_candidates, definition_term, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.answer.words import NotesVocabulary, counted_numbers, has_counted_number
+from assistant.answer.words import NotesVocabulary, counted_numbers, has_counted_number, states_an_amount
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
 from assistant.answer.evidence import EvidenceSelector, SelectionWeights
@@ -304,6 +304,9 @@ def evidence_for(selector, question, *chunks):
         ("hier(7) で NIS のデータベースファイルはどのディレクトリにありますか？", (HIER,), None),
         ("hier(7) の値は最大何秒に切り詰められますか？", (HIER,), None),
         ("MLA-C01の試験時間は何秒ですか？", (EXAM,), "no number counted in 秒"),  # a Japanese passage still is
+        # a question for an amount over a sentence that states none
+        ("エポックは最大いくつまで設定できますか？", (EPOCH,), "asks for an amount"),
+        ("hier(7) の値は最大いくつですか？", (HIER,), None),  # 30, in an English sentence
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
@@ -672,3 +675,12 @@ def test_a_definition_is_chosen_by_its_term_and_a_term_line_is_never_evidence(se
 def test_a_why_question_is_answered_with_the_reason_clause(question, sentence, first):
     assert Q(question).wants_reason
     assert answer_candidates(Q(question), sentence)[0] == first
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The Linux kernel supports a range of 33 different real-time signals.", True),  # digits between English words
+    ("a host may have two separate entries", True), ("三つの方法がある", True),
+    ("エポックが多すぎると過学習につながる。", False), ("**xz -9** で圧縮する", False),  # an option is no amount
+])
+def test_states_an_amount(text, expected):
+    assert states_an_amount(frozenset(), text) is expected
