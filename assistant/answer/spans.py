@@ -12,7 +12,7 @@ from corpus.text import (
 )
 
 from assistant.answer.question import Question
-from assistant.answer.words import counted_numbers, has_counted_number
+from assistant.answer.words import NUMBER_WORD, counted_numbers, has_counted_number
 
 # Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
 MIN_SHARED_CHARS = 2
@@ -201,7 +201,7 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     slot = [comparable(w) for w in question.attribute if len(comparable(w)) >= 2]
     # In Japanese text a stretch in Latin letters stands out as a name; in English text every stretch is Latin.
     asks_kind = language(plain) == "ja" and (bool(question.kind_asked) or (question.language == "en" and bool(_WHICH.search(question.text))))
-    found.sort(key=lambda p: (wants_number and not re.search(r"\d", p),
+    found.sort(key=lambda p: (wants_number and not (re.search(r"\d", p) or NUMBER_WORD.search(p)),
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
                               not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),

@@ -97,12 +97,12 @@ def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str
     return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 
 
-_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万]", re.IGNORECASE)
+NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万]", re.IGNORECASE)
 
 
 def states_an_amount(stated: frozenset[str], text: str) -> bool:
     """Does `text` state an amount beyond the `stated` numbers: new digits, or a number word (two, 三つ)?"""
-    return has_new_number(stated, text) or bool(_NUMBER_WORD.search(text))
+    return has_new_number(stated, text) or bool(NUMBER_WORD.search(text))
 
 
 def has_new_number(stated: frozenset[str], text: str) -> bool:

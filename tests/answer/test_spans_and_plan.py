@@ -684,3 +684,8 @@ def test_a_why_question_is_answered_with_the_reason_clause(question, sentence, f
 ])
 def test_states_an_amount(text, expected):
     assert states_an_amount(frozenset(), text) is expected
+
+
+def test_a_number_written_as_a_word_answers_a_question_for_an_amount():
+    # 一度 is an amount as 90分 is: it comes before the stretches without one
+    assert answer_candidates(Q("cron はどれくらいの頻度で crontab を調べますか？"), "cron は crontab を調べ、毎分に一度起動される。")[0] == "毎分に一度起動される"
