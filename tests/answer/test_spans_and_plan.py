@@ -687,5 +687,6 @@ def test_states_an_amount(text, expected):
 
 
 def test_a_number_written_as_a_word_answers_a_question_for_an_amount():
-    # 一度 is an amount as 90分 is: it comes before the stretches without one
-    assert answer_candidates(Q("cron はどれくらいの頻度で crontab を調べますか？"), "cron は crontab を調べ、毎分に一度起動される。")[0] == "毎分に一度起動される"
+    found = answer_candidates(Q("How many entries may a host have in the hosts file?"),
+                              "If required, a host may have two separate entries in this file.")
+    assert "two" in found[0] and "required" not in found[0]
