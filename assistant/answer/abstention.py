@@ -129,7 +129,7 @@ def reason_to_abstain(
         known = question.language == "ja" or (counter is not None and is_known_unit(counter))
         if counter and known and not has_counted_number(evidence.sentence, counter):
             return f"no number counted in {counter}"
-    if rule.check_amount and question.wants_number and not states_an_amount(question.stated_numbers, evidence.sentence):
+    if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
         return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
 
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -100,9 +101,12 @@ def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str
 NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万]", re.IGNORECASE)
 
 
-def states_an_amount(stated: frozenset[str], text: str) -> bool:
-    """Does `text` state an amount beyond the `stated` numbers: new digits, or a number word (two, 三つ)?"""
-    return has_new_number(stated, text) or bool(NUMBER_WORD.search(text))
+def states_an_amount(question: str, text: str) -> bool:
+    """Does `text` state an amount beyond the numbers of `question`: a number it writes more often than the question
+    does (the second 1 of 「1 行に 1 つ」 for 「1 行にはいくつ」), or a number word (two, 三つ)?"""
+    asked = Counter(DIGITS.findall(nfkc(question).lower()))
+    written = Counter(DIGITS.findall(nfkc(text).lower()))
+    return any(count > asked[n] for n, count in written.items()) or bool(NUMBER_WORD.search(text))
 
 
 def has_new_number(stated: frozenset[str], text: str) -> bool:

@@ -683,7 +683,8 @@ def test_a_why_question_is_answered_with_the_reason_clause(question, sentence, f
     ("エポックが多すぎると過学習につながる。", False), ("**xz -9** で圧縮する", False),  # an option is no amount
 ])
 def test_states_an_amount(text, expected):
-    assert states_an_amount(frozenset(), text) is expected
+    assert states_an_amount("", text) is expected
+    assert states_an_amount("1 行にはいくつ書く？", "1 行に 1 つ書く") and not states_an_amount("1 行にはいくつ？", "1 行に書く")
 
 
 def test_a_number_written_as_a_word_answers_a_question_for_an_amount():
