@@ -25,8 +25,8 @@ from assistant.answer.words import has_counted_number, has_new_number
 
 # An answer is shown as "likely right" at or above this confidence, "unsure" below it: the lowest multiple of 0.05 at
 # which 80 % of the dev answers at or above it were right, with each answer scored by a model fitted without it
-# (5-fold cross-validation; `python -m eval.calibrate` prints it). About 43 % of the dev answers reach it.
-LIKELY_RIGHT_FROM = 0.6
+# (5-fold cross-validation; `python -m eval.calibrate` prints it). About 25 % of the dev answers reach it.
+LIKELY_RIGHT_FROM = 0.7
 # A sentence this much better than the next one is as clear a choice as any: larger leads are cut to this.
 MAX_MARGIN = 0.5
 # An answer that opens on a pointing word (この機能, その値) names nothing by itself.
@@ -131,11 +131,11 @@ class ConfidenceModel:
 # Only signals that point the same way in every dev split are used: the evidence sentence's score and its lead over
 # the next sentence (the right sentence was found), a dangling clause and a cut word (the span stops in the wrong place).
 CONFIDENCE = ConfidenceModel(
-    intercept=-9.6323,
+    intercept=-7.4863,
     weights=(
-        ("score", 9.8058),
-        ("margin", 14.7341),
-        ("dangling", -3.9159),
-        ("cut_word", -4.4288),
+        ("score", 7.7327),
+        ("margin", 6.2633),
+        ("dangling", -2.0745),
+        ("cut_word", -3.3939),
     ),
 )
