@@ -243,8 +243,10 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         clauses = [_trimmed(_without_leading_cover(question, c)) for cell in _cells(sentence)
                    for c in _CLAUSE_BREAKS.split(cell)]
         longest = max(clauses, key=len, default="")
+        # 「どんなジョブを」: a stretch named with the asked kind (「…連続したジョブ」) is the thing itself, before the clause
+        kinds = [p for p in found if question.kind_asked and p.endswith(question.kind_asked) and p != question.kind_asked]
         if len(longest) >= MIN_CANDIDATE_CHARS:
-            found = [longest, *found]
+            found = [*kinds[:1], longest, *found]
     if question.wants_reason and (reason := _reason_clause(question, plain)):
         found = [reason, *found]
     if chosen := [o for o in question.options if comparable(o) in comparable(plain)]:

@@ -488,8 +488,11 @@ def test_the_candidate_that_fills_the_slot_comes_first(question, sentence, first
 
 
 @pytest.mark.parametrize("question, sentence, first", [
-    ("Dockerはどんな技術ですか？", "Dockerはコンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる。",
+    ("Dockerとは何ですか？", "Dockerはコンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる。",
      "コンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる"),
+    # 「どんな技術」 asks for a technique: the stretch named with that kind comes before the whole clause
+    ("Dockerはどんな技術ですか？", "Dockerはコンテナ型の仮想化技術で、アプリケーションを環境ごとパッケージ化できる。",
+     "コンテナ型の仮想化技術"),
     ("k-meansとは何ですか？", "k-meansはデータをk個のクラスタに分ける手法(教師なし学習)。", "データをk個のクラスタに分ける手法(教師なし学習)"),
 ])
 def test_a_definition_is_answered_with_the_whole_clause(question, sentence, first):
@@ -691,3 +694,9 @@ def test_a_number_written_as_a_word_answers_a_question_for_an_amount():
     # 一度 is an amount as 90分 is: its stretch comes before those without one (「その後」)
     found = answer_candidates(Q("cron はどれくらいの間隔で起動しますか？"), "cron はその後、毎分に一度起動し、格納されている全ての crontab を調べる。")
     assert found[0] == "毎分に一度"
+
+
+def test_a_question_for_a_kind_of_thing_gets_the_stretch_named_with_that_kind_before_the_clause():
+    found = answer_candidates(Q("AWS Compute Optimizerはどんなサービスですか？"),
+                              "EC2やLambdaなどの利用状況を分析して、適正サイズの推奨事項を提供するサービス。")
+    assert found[0] == "適正サイズの推奨事項を提供するサービス"
