@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ class Resolution:
 
     question: str
     topic: str | None  # the subject carried over from the history; None when the question stands alone
-    reason: str  # "no history", "own subject", "new topic", "pronoun", "ellipsis" or "aspect"
+    reason: str  # "no history", "own subject", "new topic", "pronoun", "ellipsis", "aspect" or "sibling"
 
     @property
     def changed(self) -> bool:
@@ -86,8 +87,15 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
     return list(seen.items())
 
 
+# A path or an option names its subject whole, its leading marks included (/etc/hosts, --indicator-style).
+_MARKED_CODE = re.compile(r"(?<![\w/@%\-])(?:/|--?)[A-Za-z0-9_][A-Za-z0-9_./\-]*")
+
+
 def topic_phrase(question: Question) -> str | None:
-    """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」."""
+    """The phrase naming the question's subject, as written: 「SageMakerの早期停止」 of 「SageMakerの早期停止とは？」;
+    a path or an option (/etc/hosts, --indicator-style) with its marks."""
+    if question.language != "ja" and (code := _MARKED_CODE.search(nfkc(question.text))):
+        return code.group()
     if question.language != "ja":
         text = question.text
         runs = [(_without_opening_word(m.group()) if m.start() == 0 else m.group()) + _common_head(text, m)
@@ -107,6 +115,8 @@ def topic_phrase(question: Question) -> str | None:
     start = min((text.find(w) for w in words if w in text), default=-1)
     if start < 0:
         return None
+    while start > 0 and text[start - 1] in "/-@%":  # the marks of a path or an option belong to it
+        start -= 1
     end = max(text.find(w, start) + len(w) for w in words if text.find(w, start) >= 0)
     return text[start:end].strip() or None
 
@@ -123,9 +133,13 @@ class FollowUpResolver:
         """`question` as understood after `history` (oldest first); each earlier turn is resolved the same way."""
         topic: str | None = None
         counted: str | None = None  # what the last turn counted (questions of "How many questions …?")
+        previous: str | None = None  # the last turn as understood
         for turn in history:
             asked = Question.analyse(turn.question)
             understood = self._resolve_one(asked, topic, counted)
+            if (sibling := _sibling_question(turn.question, previous)) is not None:
+                understood = Resolution(sibling, topic, "sibling")
+            previous = understood.question
             counted = counted_noun(understood.question)
             # 「その中でHyperbandの特徴は？」 points back at the topic but names a subject of its own: that names the
             # conversation's subject from here on, not the whole phrase the pronoun was replaced by.
@@ -133,6 +147,8 @@ class FollowUpResolver:
             topic = own or topic_phrase(Question.analyse(understood.question)) or topic
         if topic is None:
             return Resolution(question, None, "no history")
+        if (sibling := _sibling_question(question, previous)) is not None:
+            return Resolution(sibling, topic, "sibling")
         return self._resolve_one(Question.analyse(question), topic, counted)
 
     def _resolve_one(self, question: Question, topic: str | None, counted: str | None = None) -> Resolution:
@@ -163,12 +179,43 @@ class FollowUpResolver:
         # A last part that names a concept heading a section of the notes (マテリアライズド・ビュー) is a subject; an
         # attribute (試験時間, デフォルト) or a generic section (書式) is not.
         tail_words = [w for w, pos in tagged_words(_tail_of(topic)) if pos == "名詞"]
-        keep_tail = tail in self._headings and any(names_a_concept(w, tail_words) for w in tail_words)
+        keep_tail = (tail in self._headings and any(names_a_concept(w, tail_words) for w in tail_words)) \
+            or bool(_MARKED_CODE.fullmatch(_tail_of(topic)))  # an option or a path is a subject of its own
         return Resolution(_completed(question, topic, aspect=not of_tail, keep_tail=keep_tail), topic, "aspect")
 
     def _together(self, term: str, head: str) -> bool:
         """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
         return bool(term and head) and any(term in t and head in t for t in self._texts)
+
+
+# A follow-up that only names another thing of the same kind: 「SIGQUIT は？」, "And /var/tmp?", "What about -k?".
+_JA_SIBLING = re.compile(r"^\s*(?:じゃあ|では|それでは)?\s*(?P<name>[^\s、。？?]+?)\s*(?:は|だと|の場合は|の方は)\s*[？?]?\s*$")
+_EN_SIBLING = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<name>\S+?)\s*[?？.]?\s*$", re.IGNORECASE)
+# A name or code: a signal, a path, an option, a cron keyword, a format sequence (SIGINT, /var/tmp, -k, @weekly, %V).
+_CODE = re.compile(r"(?<![\w/@%\-])(?:[@/%]|--?)?[A-Za-z0-9_][A-Za-z0-9_./\-]*")
+
+
+def _shape(code: str) -> str:
+    """What kind of code a name is, by its first character: a path, an option, a keyword, a sequence, capitals."""
+    first = code[:1]
+    return first if first in "/-@%" else "A" if code[:2].isupper() else "a"
+
+
+def _sibling_question(question: str, previous: str | None) -> str | None:
+    """The previous question asked again of another thing of the same kind (「signal(7) で SIGINT のデフォルト動作は？」
+    then 「SIGQUIT は？」 → 「signal(7) で SIGQUIT のデフォルト動作は？」), or None when `question` is more than a name."""
+    if previous is None:
+        return None
+    match = _JA_SIBLING.match(nfkc(question)) or _EN_SIBLING.match(nfkc(question))
+    name = match.group("name") if match else ""
+    if not _CODE.fullmatch(name):
+        return None
+    same = [m for m in _CODE.finditer(previous) if _shape(m.group()) == _shape(name) and m.group() != name]
+    if not same:
+        return None
+    common = lambda m: len(os.path.commonprefix([m.group().lower(), name.lower()]))
+    best = max(reversed(same), key=common)  # the most alike, the last of ties
+    return previous[: best.start()] + name + previous[best.end():]
 
 
 def _without_opening_word(run: str) -> str:

@@ -38,7 +38,9 @@ def resolver():
     # "the <name> <noun>": "it" is the whole phrase, the noun included; the name alone decides aspect or new topic
     (["What is the exam code of the Machine Learning Engineer Associate exam?"], "How long is it?",
      "How long is the Machine Learning Engineer Associate exam?", "pronoun"),
-    (["What is Top-K in the Bedrock inference parameters?"], "What about Top-P?", "What about Top-P for Bedrock?", "aspect"),
+    # a sibling: the previous question asked of the other name
+    (["What is Top-K in the Bedrock inference parameters?"], "What about Top-P?",
+     "What is Top-P in the Bedrock inference parameters?", "sibling"),
     # they/them after a question that counted a plural noun stands for those things, not for the topic alone
     (["How many questions are on the MLA-C01 exam?"], "And how many of them are unscored?",
      "And how many of the MLA-C01 exam questions are unscored?", "pronoun"),
@@ -130,10 +132,32 @@ def test_an_aspect_of_the_topics_last_part_keeps_the_whole_topic():
     assert (resolution.question, resolution.reason) == ("netconf.conf の retriesの上限は？", "aspect")
 
 
-def test_a_name_beside_the_previous_name_is_a_new_topic_not_an_aspect():
+def test_a_name_beside_the_previous_name_asks_the_previous_question_of_it():
+    # not an aspect of @hourly (「@hourlyの@nightly」): the same question asked of a sibling, the page kept
     resolver = _notes_resolver(("書式", "@hourly は毎時 1 回、@nightly は毎日 1 回実行する。"))
     resolution = resolver.resolve("@nightly は？", [Turn("schedtab の @hourly とは何ですか？")])
-    assert resolution.question == "@nightly は？" and resolution.reason == "new topic"
+    assert resolution.question == "schedtab の @nightly とは何ですか？" and resolution.reason == "sibling"
+
+
+@pytest.mark.parametrize("history, question, understood", [
+    (["signal(7) で SIGINT のデフォルト動作は？"], "SIGQUIT は？", "signal(7) で SIGQUIT のデフォルト動作は？"),
+    (["According to hier(7), what does /var/cache contain?"], "And /var/tmp?", "According to hier(7), what does /var/tmp contain?"),
+    (["timeout の -s は何を指定しますか？"], "What about -k?", "timeout の -k は何を指定しますか？"),
+    # the previous turn as understood: a sibling of a sibling
+    (["signal(7) で SIGINT のデフォルト動作は？", "SIGQUIT は？"], "SIGKILL は？", "signal(7) で SIGKILL のデフォルト動作は？"),
+])
+def test_a_sibling_follow_up(history, question, understood):
+    resolver = _notes_resolver(("説明", "SIGINT と SIGQUIT と SIGKILL。/var/cache と /var/tmp。-s と -k。"))
+    assert resolver.resolve(question, [Turn(q) for q in history]).question == understood
+
+
+def test_a_path_or_an_option_is_a_topic_with_its_marks():
+    resolver = _notes_resolver(("説明", "ls の --indicator-style はデフォルトで none を使う。"),
+                               ("DESCRIPTION", "Fields of /etc/hosts entries are separated by blanks."))
+    assert resolver.resolve("How are its fields separated?", [Turn("What is /etc/hosts used for?")]).question \
+        == "How are the /etc/hosts fields separated?"
+    history = [Turn("ls の表示を変えたい"), Turn("--indicator-style ってオプションもあるよね？")]
+    assert "--indicator-style" in resolver.resolve("デフォルトの形式は？", history).question
 
 
 def test_a_turn_that_points_back_but_names_its_own_subject_makes_that_the_topic():
