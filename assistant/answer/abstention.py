@@ -131,7 +131,6 @@ def reason_to_abstain(
             return f"no number counted in {counter}"
     if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
         return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
-
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
         leading = leading_context(evidence, vocabulary)

@@ -22,7 +22,7 @@ from assistant.answer.grounding import GROUNDED_FROM, Support, groundedness, sup
 from assistant.answer.words import NotesVocabulary
 from assistant.answer.evidence import Evidence, EvidenceSelector, evidence_first
 
-# How deep to look for a named note's chunks when the retrieved passages all come from other notes.
+# How deep to look for a named note's chunks when retrieved passages after the first come from other notes.
 NAMED_NOTE_DEPTH = 30
 
 

@@ -200,7 +200,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     plain = plain_sentence(sentence)
     slot = [comparable(w) for w in question.attribute if len(comparable(w)) >= 2]
     # In Japanese text a stretch in Latin letters stands out as a name; in English text every stretch is Latin.
-    asks_kind = language(plain) == "ja" and (bool(question.kind_asked) or (question.language == "en" and bool(_WHICH.search(question.text))))
+    which = question.language == "en" and bool(_WHICH.search(question.text))
+    asks_kind = language(plain) == "ja" and (bool(question.kind_asked) or which)
     found.sort(key=lambda p: (wants_number and not (re.search(r"\d", p) or NUMBER_WORD.search(p)),
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
@@ -435,9 +436,8 @@ def _reason_clause(question: Question, sentence: str) -> str:
     if not end or language(sentence) != "ja":
         return ""
     clause = re.split(r"[、，,]", sentence[: end.start()])[-1]
-    ends = [end for _, end in _covered_runs(covered_by_question(question, clause))]
-    for end in reversed(ends):
-        if len(rest := _trimmed(clause[end:])) >= MIN_REASON_CHARS:
+    for _, stop in reversed(list(_covered_runs(covered_by_question(question, clause)))):
+        if len(rest := _trimmed(clause[stop:])) >= MIN_REASON_CHARS:
             return rest
     return _trimmed(_without_leading_cover(question, clause))
 

@@ -75,14 +75,15 @@ _OUT_OF = re.compile(r"\s*(?:中|のうち)")
 
 
 def _range_end(counter: str) -> re.Pattern:
+    """The rest of a range after its first amount: 「から 20 %」, 「~120分」."""
     return re.compile(r"\s*(?:から|~|〜|–|to)\s*\d[\d.,]*\s*(?:" + _units(counter) + ")")
 
 
 def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str]:
     """The amounts in `counter` in `text` (最大60分, 20問, 7年程度), except those made only of the `stated` numbers
     (the question's own) and the upper ends of ranges (1000点 of 「100~1000点中720点」); a range in one unit is one
-    amount (「5 % から 20 %」) unless 中 makes it a scale. An English amount with
-    words between number and unit is the number alone (33 of "33 different real-time signals")."""
+    amount (「5 % から 20 %」) unless 中 makes it a scale. An English amount with words between number and unit is the
+    number alone (33 of "33 different real-time signals")."""
     found = []
     text = nfkc(text)
     upper_end = -1
@@ -98,6 +99,7 @@ def counted_numbers(stated: frozenset[str], text: str, counter: str) -> list[str
     return [f for f in found if not set(DIGITS.findall(f)) <= stated or not DIGITS.search(f)]
 
 
+# A number written as a word: English number words, kanji numerals (二つ, 一度).
 NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九十百千万]", re.IGNORECASE)
 
 
