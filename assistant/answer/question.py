@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from corpus.text import KANJI, KATAKANA_BLOCK, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
 from corpus.units import MONEY_KEY
 
-from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, notes_words
+from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, english_words, notes_words
 from assistant.answer.words import DIGITS
 
 if TYPE_CHECKING:
@@ -102,7 +102,12 @@ class Question:
         """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
         question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)),
                            wants_person=bool(_ASKS_PERSON.search(text)), wants_reason=bool(_ASKS_REASON.search(text)))
-        question = question._in_english(expander) if question.language == "en" else question
+        if question.language == "en":
+            question = question._in_english(expander)
+        elif expander is not None and (glosses := english_words(text, expander)):
+            # over English passages, the question's words as the notes write them in English count as its own
+            folded_text, _, breaks = folded(" ".join((question.text, *glosses)))
+            question = replace(question, folded=folded_text, breaks=breaks)
         return replace(question, wants_date=question.wants_date or question.asked == "date")
 
     def _in_english(self, expander: "CrossLingualExpander | None") -> "Question":

@@ -123,7 +123,7 @@ def _covered_runs(covered: list[bool]) -> Iterator[tuple[int, int]]:
         i = j
 
 
-def _release_glued(text: str, covered: list[bool]) -> list[bool]:
+def _release_glued(text: str, covered: list[bool], names_only: bool = False) -> list[bool]:
     """Uncover question words glued to uncovered word characters: 「モデル」 in 「モデル最適化」, 「AWS」 in 「AWS Skill Builder」.
 
     Such a word modifies or names the answer rather than restating the question. ASCII words count as glued
@@ -131,8 +131,11 @@ def _release_glued(text: str, covered: list[bool]) -> list[bool]:
     """
     released = list(covered)
     for i, j in _covered_runs(covered):
+        # Across languages (a Japanese question's English words over an English sentence) every word touches its
+        # neighbours across a space: only the parts of a name (AWS Skill Builder) are glued there.
+        names = names_only and (text[i].isupper() or text[i].isdigit())
         if _CONTENT_CHAR.match(text[i]) and _CONTENT_CHAR.match(text[j - 1]) and (
-            _glued(text, covered, i - 1, i, -1) or _glued(text, covered, j, j - 1, 1)
+            _glued(text, covered, i - 1, i, -1, names_only, names) or _glued(text, covered, j, j - 1, 1, names_only, names)
         ):
             released[i:j] = [False] * (j - i)
     return released
@@ -151,12 +154,24 @@ def _release_listed(text: str, covered: list[bool]) -> list[bool]:
     return released
 
 
-def _glued(text: str, covered: list[bool], k: int, edge: int, step: int) -> bool:
-    """Is the uncovered char next to `edge` (at k, or past one space for ASCII) a word character?"""
+def _glued(text: str, covered: list[bool], k: int, edge: int, step: int, names_only: bool = False,
+           name: bool = False) -> bool:
+    """Is the uncovered char next to `edge` (at k, or past one space for ASCII) a word character? With `names_only`,
+    past a space only when both words are parts of a name (`name`, and a capitalised neighbour)."""
     if 0 <= k < len(text) and text[k] == " " and _ASCII_WORD_CHAR.match(text[edge]):
+        if names_only and not (name and _capitalised_word_at(text, k + step, step)):
+            return False
         k += step
         return 0 <= k < len(text) and not covered[k] and bool(_ASCII_WORD_CHAR.match(text[k]))
     return 0 <= k < len(text) and not covered[k] and bool(_CONTENT_CHAR.match(text[k]))
+
+
+def _capitalised_word_at(text: str, k: int, step: int) -> bool:
+    """Does the word that has a character at k (reading in `step` direction from its edge) start with a capital or a
+    digit, as the parts of a name do (Skill of AWS Skill Builder)?"""
+    while step < 0 and k > 0 and _ASCII_WORD_CHAR.match(text[k - 1]):
+        k -= 1
+    return 0 <= k < len(text) and (text[k].isupper() or text[k].isdigit())
 
 
 def _trimmed(piece: str) -> str:
@@ -180,7 +195,9 @@ def answer_candidates(question: Question, sentence: str, term: str | None = None
 def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     stretches: list[str] = []
     for text in _cells(sentence):  # a table row's cells never run into each other
-        covered = _release_listed(text, _release_glued(text, _snapped_to_words(text, covered_by_question(question, text))))
+        crossed = question.language == "ja" and language(text) == "en"
+        covered = _release_listed(text, _release_glued(text, _snapped_to_words(text, covered_by_question(question, text)),
+                                                       names_only=crossed))
         current: list[str] = []
         for char, is_covered in zip(text, covered):
             if is_covered:

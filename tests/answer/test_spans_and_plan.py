@@ -700,3 +700,17 @@ def test_a_question_for_a_kind_of_thing_gets_the_stretch_named_with_that_kind_be
     found = answer_candidates(Q("AWS Compute Optimizerはどんなサービスですか？"),
                               "EC2やLambdaなどの利用状況を分析して、適正サイズの推奨事項を提供するサービス。")
     assert found[0] == "適正サイズの推奨事項を提供するサービス"
+
+
+def test_a_japanese_question_over_an_english_sentence_covers_its_words_in_english():
+    from corpus.text import index_terms
+    from index.crosslingual import CrossLingualExpander
+
+    sentence = "POSIX.1-2001 requires that an implementation support at least _POSIX_RTSIG_MAX (8) real-time signals."
+    expander = CrossLingualExpander(index_terms(sentence), english_notes=True)
+    question = Question.analyse("POSIX.1-2001 は、実装がサポートすべきリアルタイムシグナルの数を最低いくつと定めていますか？", expander)
+    found = answer_candidates(question, sentence)
+    assert found[0] == "8" and not any("implementation" in c or "signals" in c for c in found)
+    # without English notes nothing is added, and the sentence's words stay in the candidates
+    plain = Question.analyse(question.text, CrossLingualExpander(index_terms(sentence), english_notes=False))
+    assert any("implementation" in c for c in answer_candidates(plain, sentence))
