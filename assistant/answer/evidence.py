@@ -16,6 +16,7 @@ from index.embedders import Embedder
 from index.sentences import SentenceVectors, TextSentenceVectors
 from index.retriever import Hit
 
+from assistant.answer.codes import RARE_CODE_KINDS, code_names
 from assistant.answer.question import Question
 from assistant.answer.spans import DATE, definition_term, is_term_line, names_in, plain_sentence
 from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_number, novelty
@@ -138,6 +139,8 @@ class EvidenceSelector:
                 score += w.attribute
             if question.wants_person and names_in(question, sentence):
                 score += w.counter  # 誰 / who: likewise a sentence that names someone
+            if question.code_kind in RARE_CODE_KINDS and code_names(question.code_kind, question.text, plain_sentence(sentence)):
+                score += w.counter  # 「どのシグナル」: likewise a sentence with a name of the asked kind (SIGPIPE)
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)

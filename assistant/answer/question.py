@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from corpus.text import KANJI, KATAKANA_BLOCK, SYMBOL_RUN, comparable, folded, language, nfkc, tagged_words, word_tokens
 from corpus.units import MONEY_KEY
 
+from assistant.answer.codes import asked_code_kind
 from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, english_words, notes_words
 from assistant.answer.words import DIGITS
 
@@ -96,6 +97,7 @@ class Question:
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
     options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
+    code_kind: str | None = None  # the kind of code name asked for (assistant.answer.codes): signal of 「どのシグナル」
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
@@ -108,7 +110,8 @@ class Question:
             # over English passages, the question's words as the notes write them in English count as its own
             folded_text, _, breaks = folded(" ".join((question.text, *glosses)))
             question = replace(question, folded=folded_text, breaks=breaks)
-        return replace(question, wants_date=question.wants_date or question.asked == "date")
+        return replace(question, wants_date=question.wants_date or question.asked == "date",
+                       code_kind=asked_code_kind(text))
 
     def _in_english(self, expander: "CrossLingualExpander | None") -> "Question":
         """English questions: the asked type, and the notes' words for the question's words, which then count as the

@@ -11,6 +11,7 @@ from corpus.text import (
     comparable, inline_plain, language, nfkc, word_boundaries,
 )
 
+from assistant.answer.codes import code_names
 from assistant.answer.question import Question
 from assistant.answer.words import NUMBER_WORD, counted_numbers, has_counted_number
 
@@ -267,6 +268,9 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
             found = [*kinds[:1], longest, *found]
     if question.wants_reason and (reason := _reason_clause(question, plain)):
         found = [reason, *found]
+    if named := code_names(question.code_kind, question.text, plain):
+        # 「どのシグナル」, "which option": the names of the asked kind's shape (SIGPIPE, -v), before any other stretch
+        found = [*named, *found]
     if chosen := [o for o in question.options if comparable(o) in comparable(plain)]:
         # 「分類モデルと回帰モデルのどちら」: the choice the sentence names; of both, the one whose lead-in shares the
         # question's words (max keeps the first of ties). The question's own words are never candidates otherwise.

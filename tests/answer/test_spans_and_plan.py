@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import random
 
 import numpy as np
@@ -11,6 +12,7 @@ from assistant.answer.abstention import AbstentionRule, reason_to_abstain, unkno
 from assistant.answer.question import Question, asked_attribute, asked_counter, question_names, topic_terms
 from assistant.answer.plan import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
+from assistant.answer.codes import code_names
 from assistant.answer.spans import answer_candidates, definition_term, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
@@ -714,3 +716,49 @@ def test_a_japanese_question_over_an_english_sentence_covers_its_words_in_englis
     # without English notes nothing is added, and the sentence's words stay in the candidates
     plain = Question.analyse(question.text, CrossLingualExpander(index_terms(sentence), english_notes=False))
     assert any("implementation" in c for c in answer_candidates(plain, sentence))
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("呼び出し元プロセスにはどのシグナルが送られますか？", "signal"),
+        ("cron が環境変数を読み込んでくる設定ファイルはどれですか？", "file"),
+        ("tar で元のファイルを消してほしいときに使うオプションは？", "option"),
+        ("どのシグナルを送ったのかを表示したい。どのオプションを付ければいい？", "option"),  # the last asked noun
+        ("write(2) はどのエラーで失敗しますか？", "error"),
+        ("Which fstab mount option keeps a filesystem from being mounted?", "option"),
+        ("What environment variable sets the time zone?", "variable"),
+        ("What file extension is used for JSON Lines files?", None),  # file modifies extension
+        ("Which two signals cannot be caught?", None),  # plural: a list, not one name
+        ("どの推論オプションが推奨されますか？", "option"),
+        ("エポックが多すぎると何が起きますか？", None),
+    ],
+)
+def test_the_kind_of_code_name_a_question_asks_for(question, kind):
+    assert Q(question).code_kind == kind
+
+
+def test_a_question_for_a_signal_or_an_error_gets_the_name_of_that_shape_not_the_names_it_states():
+    sentence = "If all file descriptors referring to the read end of a pipe have been closed, then a **write**(2) will cause a **SIGPIPE** signal to be generated for the calling process."
+    found = answer_candidates(Q("パイプの読み出し側がすべて閉じられた状態で write すると、どのシグナルが送られますか？"), sentence)
+    assert found[0] == "SIGPIPE"
+    assert answer_candidates(Q("タイムアウト時にデフォルトで送るシグナルは何ですか？"),
+                             "シグナルが指定されていない場合、タイムアウト 時には TERM シグナルが送られます。")[0] == "TERM"
+    # the placeholder SIGNAL is no signal, and a name the question states is not its answer
+    assert code_names("signal", "SIGNAL に何を指定しますか", "SIGNAL には 'HUP' のようなシグナル名を使用する。") == []
+    assert code_names("error", "EAGAIN の代わりにどのエラー？", "fails with EAGAIN, or else EINVAL") == ["EINVAL"]
+    assert code_names("file", "設定ファイルは？", "*/etc/security/pam_env.conf* で指定された 拡張子は.jsonl") == ["/etc/security/pam_env.conf"]
+    # no name of the kind: the candidates are as before
+    plain = Q("エポックが多すぎると何が起きますか？")
+    assert answer_candidates(plain, "エポックが多すぎると過学習につながる。") == answer_candidates(replace(plain, code_kind=None), "エポックが多すぎると過学習につながる。")
+
+
+def test_a_sentence_with_a_signal_name_wins_a_close_call_for_a_signal_question():
+    prose = Chunk("c10", "pipe.7.md", "DESCRIPTION", "The pipe is closed when every writer has closed it.")
+    signal = Chunk("c11", "pipe.7.md", "DESCRIPTION", "A write to it then causes SIGPIPE for the caller.")
+    stored = closer_first(prose, signal)
+    vocabulary = NotesVocabulary.build((prose, signal))
+    question = Q("閉じられたパイプに書き込むと、どのシグナルが届きますか？")
+    assert EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(prose, signal))[0].chunk_id == signal.id
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
+    assert unweighted.select(question, hits(prose, signal))[0].chunk_id == prose.id

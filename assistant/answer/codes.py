@@ -1,0 +1,64 @@
+"""Names written in code that a technical question asks for by their kind: a signal (SIGPIPE, TERM シグナル), an
+error (EINVAL), a command-line option (-v), an environment variable (RES_OPTIONS), a file or a directory (/etc/hosts,
+pam_env.conf).
+
+Such a name has a shape of its own, so the span that answers 「どのシグナルが送られますか」 or "which option …" is the
+name of that shape in the sentence, however the words around it read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.text import nfkc
+
+# Each kind: the words that ask for one name of it (Japanese, English singular: "which two signals" asks for a list),
+# and the shape of its names.
+CODE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "signal": (re.compile(r"シグナル$|\bsignal$"), re.compile(r"\bSIG(?!NALS?\b)[A-Z][A-Z0-9]*\b|\b[A-Z][A-Z0-9]+(?= ?(?:シグナル|signal))")),
+    "error": (re.compile(r"エラー(?:コード)?$|\berror(?: code)?$|\berrno$"),
+              re.compile(r"\bE[A-Z][A-Z0-9]{2,}\b|\b[A-Z]\w*(?:Error|Exception)\b")),
+    "option": (re.compile(r"オプション$|フラグ$|\b(?:option|flag|switch)$"),
+               re.compile(r"(?<![\w\-/.])--?[A-Za-z0-9][\w\-]*")),
+    "variable": (re.compile(r"環境変数$|\benvironment variable$"),
+                 re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{2,}\b")),
+    "file": (re.compile(r"ファイル$|ディレクトリ$|フォルダ$|パス$|\b(?:file|directory|folder|path)$"),
+             re.compile(r"(?<![\w.])~?/[A-Za-z0-9_.\-+/]*[A-Za-z0-9_]|(?<![\w/.\-])[A-Za-z0-9_\-]{2,}\.[a-z][a-z0-9]{0,5}\b(?![.\w])")),
+}
+# Kinds whose names are rare in prose, so that a sentence holding one is likely the answer's: options and paths fill
+# whole manual pages (on dev, favouring them chose worse sentences for 4 questions and better for none).
+RARE_CODE_KINDS = frozenset({"signal", "error"})
+
+# The noun a question asks a kind of: after どの/何の (the last one: 「どのシグナルを…どのオプションを付ければいい」), or
+# before は/を and the question word (「設定ファイルはどれ」, 「使うオプションは？」); in English the words after which/what.
+_JAPANESE_ASKED = re.compile(r"(?:どの|何の)([ァ-ヶー一-龥]+)|([ァ-ヶー一-龥]+)(?:は|を)(?:何|どれ|[？?])")
+# Nouns that a kind word modifies rather than heads: file extension, signal handler, error message.
+_COMPOUND_HEADS = re.compile(r"(?:extension|name|size|format|system|descriptor|mode|type|handler|message|number|value|"
+                             r"permission|owner|content|disposition|mask|set)s?")
+_ENGLISH_ASKED = re.compile(r"\b(?:which|what)((?:\s+[\w\-.()]+){1,4})", re.IGNORECASE)
+
+
+def asked_code_kind(text: str) -> str | None:
+    """The kind of code name a question asks for (one of CODE_KINDS), from its asked noun: 「シグナル」 of
+    「どのシグナル」, 「設定ファイル」 of 「設定ファイルはどれ」, "option" of "which fstab mount option"; None otherwise."""
+    if match := _ENGLISH_ASKED.search(text):
+        words = match.group(1).lower().split()
+        # environment variable, then option; not the modifier of another noun (file of "file extension")
+        nouns = [n for i in range(len(words)) for n in (" ".join(words[i:i + 2]), words[i])
+                 if i + 1 >= len(words) or not _COMPOUND_HEADS.fullmatch(words[i + 1])]
+    else:
+        nouns = [m.group(1) or m.group(2) for m in _JAPANESE_ASKED.finditer(text)][::-1]
+    for noun in nouns:
+        for kind, (asking, _) in CODE_KINDS.items():
+            if asking.search(noun):
+                return kind
+    return None
+
+
+def code_names(kind: str | None, question_text: str, sentence: str) -> list[str]:
+    """The names of `kind`'s shape in `sentence` that the question does not state itself, in order."""
+    if kind is None:
+        return []
+    stated = nfkc(question_text).lower()
+    found = [m.group(0) for m in CODE_KINDS[kind][1].finditer(sentence)]
+    return list(dict.fromkeys(n for n in found if not re.search(rf"(?<![\w\-]){re.escape(nfkc(n).lower())}(?![\w\-])", stated)))
