@@ -12,7 +12,7 @@ JAPANESE_UNITS: dict[str, tuple[str, ...]] = {
     "month": ("か月", "ヶ月", "カ月", "ヵ月"), "year": ("年",), "time": ("回",),
     "question": ("問",), "point": ("点",), "percent": ("%",), "percentage": ("%",),
     "person": ("人", "名"), "people": ("人", "名"), "item": ("個", "件"), "piece": ("個",), "page": ("ページ",),
-    "character": ("文字",), "byte": ("バイト",), "line": ("行",), "step": ("ステップ",),
+    "character": ("文字",), "byte": ("バイト",), "bit": ("ビット",), "line": ("行",), "step": ("ステップ",),
     "country": ("か国", "ヶ国", "カ国"), "language": ("か国語", "ヶ国語", "言語"),
     "yen": ("円", "¥"), "dollar": ("USD", "ドル", "$"),
 }
@@ -64,6 +64,11 @@ def unit_forms(key: str) -> tuple[str, ...]:
         return ("点", "point", "points")
     plural = _IRREGULAR_PLURALS.get(key, key + "s")
     return tuple(dict.fromkeys((*JAPANESE_UNITS.get(key, ()), key, plural)))
+
+
+def english_unit(counter: str) -> str | None:
+    """The English unit key of a Japanese counter (バイト → byte, 分 → minute), or None."""
+    return next((key for key, counters in JAPANESE_UNITS.items() if counter in counters), None)
 
 
 def is_known_unit(key: str) -> bool:

@@ -33,7 +33,7 @@ _PERCENT = re.compile(r"\b(what|which) (percentage|percent|share|proportion)\b|\
 _DATE = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|time)\b|\bsince when\b|\bwhen (was|were|did|is|does|will)\b")
 # "What is the maximum processing time …", "What is the time limit …": a length of time; "What is the maximum …": an amount.
 _TIME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+([\w\-]+\s+){0,3}?(time|duration|period|timeout|time limit)\b")
-_EXTREME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+(maximum|minimum|max|min|default|total|average)\b")
+_EXTREME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+(maximum|minimum|max|min|default|total|average|(?:lower|upper)\s+(?:limit|bound))\b")
 _YES_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b")
 _DEFINITION = re.compile(r"^\s*what\s+(is|are)\s+(an?\s+)?[\w\-]+(\s+[\w\-]+)?\s*\??\s*$|^\s*(define|describe|explain)\b")
 _NAME = re.compile(r"^\s*(which|who|whom|whose|where)\b|\bwhat\s+(\w+\s+)?(is|are)\s+(the\s+)?(name|called)\b|^\s*what\s+[a-z\-]+\s+(is|are|does|do|did|was|were|can)\b")

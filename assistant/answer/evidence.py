@@ -19,7 +19,7 @@ from index.retriever import Hit
 from assistant.answer.codes import RARE_CODE_KINDS, code_names
 from assistant.answer.question import Question
 from assistant.answer.spans import DATE, definition_term, is_term_line, names_in, plain_sentence
-from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_number, novelty
+from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_amount, novelty
 
 # A sentence with fewer new characters than this only echoes the question (a heading, "(MLA-C01)").
 MIN_NOVELTY = 2
@@ -129,7 +129,7 @@ class EvidenceSelector:
                 score -= w.instruction
             if PAGE_DEBRIS.search(sentence) or is_term_line(sentence):
                 score -= w.echo
-            if question.wants_number and has_new_number(question.stated_numbers, sentence):
+            if question.wants_number and has_new_amount(question.stated_numbers, sentence):
                 score += w.number + (w.counter if counter and has_counted_number(sentence, counter) else 0.0)
             if question.wants_date and DATE.search(plain_sentence(sentence)):
                 score += w.counter  # いつ / when: a sentence with a date holds the answer as a counted amount would

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from corpus.chunking import Chunk, note_name
 from corpus.text import HIRAGANA_RUN, SYMBOL_RUN, comparable, nfkc, word_positions, word_tokens
-from corpus.units import PREFIX_UNITS, unit_forms
+from corpus.units import PREFIX_UNITS, english_unit, unit_forms
 from index.sentences import Lexicon, notes_text  # the index counts and stores them
 
 # A number as an amount: digits that are not part of a code or name (MLA-C01, S3, EC2).
@@ -25,10 +25,13 @@ _NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
 
 
 def _unit_forms(counter: str) -> tuple[str, ...]:
-    """A Japanese counter (分, 割) or the unit key of an English question (minute, money: corpus.units) as its forms."""
+    """A Japanese counter (分, 割: also its English words, minute, minutes) or the unit key of an English question
+    (minute, money: corpus.units) as its forms."""
     if re.search("[A-Za-z]", counter):
         return unit_forms(counter)
-    return _SAME_UNIT.get(counter, (counter,))
+    # notes written partly in English count in English words (31 bits for 何ビット)
+    english = unit_forms(key) if (key := english_unit(counter)) else ()
+    return tuple(dict.fromkeys((*_SAME_UNIT.get(counter, (counter,)), *english)))
 
 
 def _units(counter: str) -> str:
@@ -114,6 +117,20 @@ def states_an_amount(question: str, text: str) -> bool:
 def has_new_number(stated: frozenset[str], text: str) -> bool:
     """True when `text` holds a number that is not among the `stated` ones (the question's own)."""
     return any(n not in stated for n in DIGITS.findall(nfkc(text).lower()))  # spaces kept: "33 different"
+
+
+# A manual section after a name (inetd(8), **write**(2)): a reference to a page, not an amount.
+_MANUAL_SECTION = re.compile(r"(?<=[\w*])\(\d[a-z]*\)")
+# A number written as a word before what it counts (two pages, 二つ, 三個); not one, which is mostly a pronoun.
+_COUNTED_WORD = re.compile(rf"\b(?!one\b)(?:{_NUMBER_WORDS})\s+[a-z]|[二三四五六七八九十百千]+(?:つ|個|件|回|台|種類|倍)",
+                           re.IGNORECASE)
+
+
+def has_new_amount(stated: frozenset[str], text: str) -> bool:
+    """Does `text` state an amount the question does not: a new number that is no manual section, or a number word
+    with what it counts (「対応する項目が二つ」, "the lower limit is two pages")?"""
+    text = _MANUAL_SECTION.sub("", text)
+    return has_new_number(stated, text) or bool(_COUNTED_WORD.search(text))
 
 
 def novelty(asked: frozenset[str], text: str) -> int:

@@ -762,3 +762,18 @@ def test_a_sentence_with_a_signal_name_wins_a_close_call_for_a_signal_question()
     assert EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(prose, signal))[0].chunk_id == signal.id
     unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
     assert unweighted.select(question, hits(prose, signal))[0].chunk_id == prose.id
+
+
+def test_a_new_amount_is_no_manual_section_and_may_be_a_counted_number_word():
+    from assistant.answer.words import has_new_amount
+
+    assert not has_new_amount(frozenset(), "すべてのサービスが **inetd**(8) で起動されるわけではなく、 inetd.conf(5) にないものもある。")
+    assert has_new_amount(frozenset(), "ほとんどのサービスに対して、対応する項目が二つあることになる。")
+    assert has_new_amount(frozenset(), "The lower limit is two pages.") and not has_new_amount(frozenset(), "one of the pages")
+    assert has_new_amount(frozenset(), "The timeout is 30 s.") and not has_new_amount(frozenset({"30"}), "The timeout is 30 s.")
+
+
+def test_a_japanese_counter_counts_in_english_notes_too():
+    assert has_counted_number("occupies 31 bits", "ビット") and has_counted_number("four bytes", "バイト")
+    assert counted_numbers(frozenset({"10646"}), "The ISO 10646 UCS occupies a larger code space—31 bits—than UCS-2.", "ビット") == ["31 bits"]
+    assert counted_numbers(frozenset(), "試験時間は90分です。", "分") == ["90分"]
