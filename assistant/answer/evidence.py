@@ -139,6 +139,8 @@ class EvidenceSelector:
                 score += w.attribute
             if question.wants_person and names_in(question, sentence):
                 score += w.counter  # 誰 / who: likewise a sentence that names someone
+            if sum(comparable(o) in comparable(sentence) for o in question.options) == 1:
+                score += w.counter  # 「分類モデルと回帰モデルのどちら」: likewise a sentence that names one of the choices
             if question.code_kind in RARE_CODE_KINDS and code_names(question.code_kind, question.text, plain_sentence(sentence)):
                 score += w.counter  # 「どのシグナル」: likewise a sentence with a name of the asked kind (SIGPIPE)
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))

@@ -299,9 +299,11 @@ def _predicate_word(word: tuple[str, str], before: tuple[str, str] | None) -> st
     return ""
 
 
-# 「AとBのどちら」, 「AかBか」: the choices run back from どちら to the last particle or comma before them.
+# 「AとBのどちら」, 「AかBか、どちら」: the choices run back from どちら to the last particle or comma before them. The
+# second か of 「AかBか」 is followed by a comma, a particle or どちら: the か that ends a question (「…と書かれていますか」)
+# and 「かどうか」 offer no choice.
 _CHOICE = re.compile(r"([^、。，,はをがもで\s]{2,})と([^、。，,はをがもで\s]{2,}?)の?(?:どちら|どっち)"
-                     r"|([^、。，,はをがもで\s]{2,})か([^、。，,はをがもで\s]{2,}?)か[、,]?(?:どちら|どっち)?")
+                     r"|([^、。，,はをがもで\s]{2,})か(?!どう)([^、。，,はをがもで\s]{2,}?)か(?=[、,をがの]|どちら|どっち)")
 
 
 def asked_options(question: str) -> tuple[str, ...]:

@@ -215,6 +215,9 @@ def test_a_definition_term_answers_which_one_is_described(question, text, senten
     ("筆者は、AWSの知識とAI関連の一般知識のどちらが必要だと考えましたか？", ("AWSの知識", "AI関連の一般知識")),
     ("受験はオンラインかテストセンターか、どちらで受けましたか？", ("オンライン", "テストセンター")),
     ("エポックとは何ですか？", ()),
+    # the か that ends a question, and かどうか, offer no choice
+    ("バッチサイズは大きすぎても小さすぎても困るそうですが、結局どう決めればいいと書かれていますか？", ()),
+    ("fs_freq は、どのコマンドがファイルシステムをダンプするかどうかを決めますか？", ()),
 ])
 def test_asked_options(question, options):
     assert Q(question).options == options
@@ -777,3 +780,15 @@ def test_a_japanese_counter_counts_in_english_notes_too():
     assert has_counted_number("occupies 31 bits", "ビット") and has_counted_number("four bytes", "バイト")
     assert counted_numbers(frozenset({"10646"}), "The ISO 10646 UCS occupies a larger code space—31 bits—than UCS-2.", "ビット") == ["31 bits"]
     assert counted_numbers(frozenset(), "試験時間は90分です。", "分") == ["90分"]
+
+
+def test_a_sentence_naming_one_of_the_choices_wins_a_close_call():
+    prose = Chunk("c12", "notes.md", "評価指標", "ユースケースにあった指標を選べるよう、分類 or 回帰どちらに属するかを覚える。")
+    row = Chunk("c13", "notes.md", "評価指標", "| 回帰モデル | ・RMSE<br>・MAE |")
+    stored = closer_first(prose, row)
+    vocabulary = NotesVocabulary.build((prose, row))
+    question = Q("MAEは分類モデルと回帰モデルのどちらの評価指標ですか？")
+    chosen = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(prose, row))[0]
+    assert chosen.chunk_id == row.id and answer_candidates(question, chosen.sentence)[0] == "回帰モデル"
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
+    assert unweighted.select(question, hits(prose, row))[0].chunk_id == prose.id
