@@ -26,10 +26,11 @@ _BREAKS_KEPT = re.compile(r"(<br>|[。、|：:「」『』（）()<>・]|\s{2,})
 _CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
 # A hyphen stays when it opens a value or an option (-7, -d, --directory).
-_LEADING = re.compile(rf"^(?:[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=]|-(?!-?[0-9A-Za-z])|による|よる)+")
-# A copula closes a value's sentence (「-7 です」), not the value.
+# An English copula opens a value's clause ("is two pages"), not the value.
+_LEADING = re.compile(rf"^(?:[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
+# A copula closes a value's sentence (「-7 です」), not the value; so does the full stop after an English word.
 _TRAILING = re.compile(
-    rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である)+$")
+    rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
 # Items of an enumeration (Recall、Precision、Accuracy): names that stay together as one candidate.
 _LIST_ITEM = re.compile(rf"[{LATIN_DIGITS}{KATAKANA}][{LATIN_DIGITS}{KATAKANA}\-. ]{{0,30}}")
 _LIST_SEPARATORS = ("、", "・", ",")

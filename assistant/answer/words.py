@@ -121,15 +121,17 @@ def has_new_number(stated: frozenset[str], text: str) -> bool:
 
 # A manual section after a name (inetd(8), **write**(2)): a reference to a page, not an amount.
 _MANUAL_SECTION = re.compile(r"(?<=[\w*])\(\d[a-z]*\)")
+# A version (Linux 2.6.34, version 4.9, 5.2.0): the release something came with, not an amount.
+_VERSION = re.compile(r"\b(?:Linux|version|バージョン|v)\s*\d+(?:\.\d+)+|\b\d+\.\d+\.\d+\b", re.IGNORECASE)
 # A number written as a word before what it counts (two pages, 二つ, 三個); not one, which is mostly a pronoun.
 _COUNTED_WORD = re.compile(rf"\b(?!one\b)(?:{_NUMBER_WORDS})\s+[a-z]|[二三四五六七八九十百千]+(?:つ|個|件|回|台|種類|倍)",
                            re.IGNORECASE)
 
 
 def has_new_amount(stated: frozenset[str], text: str) -> bool:
-    """Does `text` state an amount the question does not: a new number that is no manual section, or a number word
-    with what it counts (「対応する項目が二つ」, "the lower limit is two pages")?"""
-    text = _MANUAL_SECTION.sub("", text)
+    """Does `text` state an amount the question does not: a new number that is no manual section or version, or a
+    number word with what it counts (「対応する項目が二つ」, "the lower limit is two pages")?"""
+    text = _VERSION.sub("", _MANUAL_SECTION.sub("", text))
     return has_new_number(stated, text) or bool(_COUNTED_WORD.search(text))
 
 

@@ -773,6 +773,7 @@ def test_a_new_amount_is_no_manual_section_and_may_be_a_counted_number_word():
     assert not has_new_amount(frozenset(), "すべてのサービスが **inetd**(8) で起動されるわけではなく、 inetd.conf(5) にないものもある。")
     assert has_new_amount(frozenset(), "ほとんどのサービスに対して、対応する項目が二つあることになる。")
     assert has_new_amount(frozenset(), "The lower limit is two pages.") and not has_new_amount(frozenset(), "one of the pages")
+    assert not has_new_amount(frozenset(), "*/proc/sys/fs/pipe-max-pages* (only in Linux 2.6.34)")
     assert has_new_amount(frozenset(), "The timeout is 30 s.") and not has_new_amount(frozenset({"30"}), "The timeout is 30 s.")
 
 
@@ -792,3 +793,10 @@ def test_a_sentence_naming_one_of_the_choices_wins_a_close_call():
     assert chosen.chunk_id == row.id and answer_candidates(question, chosen.sentence)[0] == "回帰モデル"
     unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
     assert unweighted.select(question, hits(prose, row))[0].chunk_id == prose.id
+
+
+def test_an_english_value_is_cut_without_its_copula_and_full_stop():
+    question = Q("What is the lower limit of /proc/sys/fs/pipe-max-pages?")
+    assert question.wants_number
+    found = answer_candidates(question, "The default value for this limit is 16 pages; the lower limit is two pages.")
+    assert "two pages" in found and not any(c.startswith("is ") or c.endswith(".") for c in found)
