@@ -101,7 +101,8 @@ class Question:
 
     @classmethod
     def analyse(cls, text: str, expander: "CrossLingualExpander | None" = None) -> "Question":
-        """The record of `text`; an English question with an `expander` (the index's) also gets its words' translations."""
+        """The record of `text`. With an `expander` (the index's), an English question also gets its words' translations,
+        and a Japanese one over notes partly in English its words' English glosses (as words it states)."""
         question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)),
                            wants_person=bool(_ASKS_PERSON.search(text)), wants_reason=bool(_ASKS_REASON.search(text)))
         if question.language == "en":

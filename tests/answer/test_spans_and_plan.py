@@ -19,7 +19,7 @@ from assistant.generators.grammar import is_span_of
 from assistant.answer.words import NotesVocabulary, counted_numbers, has_counted_number, states_an_amount
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
-from assistant.answer.evidence import EvidenceSelector, SelectionWeights
+from assistant.answer.evidence import Evidence, EvidenceSelector, SelectionWeights
 from corpus.chunking import Chunk
 from index.embedders import Embedder
 from index.retriever import Hit
@@ -756,15 +756,21 @@ def test_a_question_for_a_signal_or_an_error_gets_the_name_of_that_shape_not_the
     assert answer_candidates(plain, "エポックが多すぎると過学習につながる。") == answer_candidates(replace(plain, code_kind=None), "エポックが多すぎると過学習につながる。")
 
 
+def chosen_with_and_without_the_bonus(question: Question, closer: Chunk, other: Chunk) -> tuple[Evidence, Evidence]:
+    """The evidence chosen among `closer` (a little closer to any question) and `other`, with the default weights and
+    with no `counter` bonus (the one the asked unit, a date, a name, a choice or a code name earns)."""
+    stored = closer_first(closer, other)
+    vocabulary = NotesVocabulary.build((closer, other))
+    weighted = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored)
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
+    return weighted.select(question, hits(closer, other))[0], unweighted.select(question, hits(closer, other))[0]
+
+
 def test_a_sentence_with_a_signal_name_wins_a_close_call_for_a_signal_question():
     prose = Chunk("c10", "pipe.7.md", "DESCRIPTION", "The pipe is closed when every writer has closed it.")
     signal = Chunk("c11", "pipe.7.md", "DESCRIPTION", "A write to it then causes SIGPIPE for the caller.")
-    stored = closer_first(prose, signal)
-    vocabulary = NotesVocabulary.build((prose, signal))
-    question = Q("閉じられたパイプに書き込むと、どのシグナルが届きますか？")
-    assert EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(prose, signal))[0].chunk_id == signal.id
-    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
-    assert unweighted.select(question, hits(prose, signal))[0].chunk_id == prose.id
+    chosen, unweighted = chosen_with_and_without_the_bonus(Q("閉じられたパイプに書き込むと、どのシグナルが届きますか？"), prose, signal)
+    assert chosen.chunk_id == signal.id and unweighted.chunk_id == prose.id
 
 
 def test_a_new_amount_is_no_manual_section_and_may_be_a_counted_number_word():
@@ -786,13 +792,10 @@ def test_a_japanese_counter_counts_in_english_notes_too():
 def test_a_sentence_naming_one_of_the_choices_wins_a_close_call():
     prose = Chunk("c12", "notes.md", "評価指標", "ユースケースにあった指標を選べるよう、分類 or 回帰どちらに属するかを覚える。")
     row = Chunk("c13", "notes.md", "評価指標", "| 回帰モデル | ・RMSE<br>・MAE |")
-    stored = closer_first(prose, row)
-    vocabulary = NotesVocabulary.build((prose, row))
     question = Q("MAEは分類モデルと回帰モデルのどちらの評価指標ですか？")
-    chosen = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored).select(question, hits(prose, row))[0]
+    chosen, unweighted = chosen_with_and_without_the_bonus(question, prose, row)
     assert chosen.chunk_id == row.id and answer_candidates(question, chosen.sentence)[0] == "回帰モデル"
-    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
-    assert unweighted.select(question, hits(prose, row))[0].chunk_id == prose.id
+    assert unweighted.chunk_id == prose.id
 
 
 def test_an_english_value_is_cut_without_its_copula_and_full_stop():
