@@ -12,7 +12,9 @@ from index.crosslingual import ENGLISH_QUESTION_WORDS
 
 from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
 from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number, states_an_amount
+from assistant.answer.codes import NAMED_KINDS, code_names
 from assistant.answer.evidence import Evidence
+from assistant.answer.spans import plain_sentence
 
 # A kanji or hiragana right after a number: a counter (1つ, 3行, 2024年).
 _COUNTED_AFTER = re.compile(f"[{KANJI}{HIRAGANA}]")
@@ -37,6 +39,7 @@ class AbstentionRule:
     check_numbers: bool = True
     check_note: bool = True
     check_amount: bool = True
+    check_code: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -131,6 +134,9 @@ def reason_to_abstain(
             return f"no number counted in {counter}"
     if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
         return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
+    if rule.check_code and question.code_kind in NAMED_KINDS and not code_names(
+            question.code_kind, question.text, plain_sentence(evidence.sentence)):
+        return f"the question asks for a {question.code_kind} name and the evidence names none"  # 「どのシグナル」
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
         leading = leading_context(evidence, vocabulary)

@@ -28,6 +28,9 @@ CODE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 # Kinds whose names are rare in prose, so that a sentence holding one is likely the answer's: options and paths fill
 # whole manual pages (on dev, favouring them chose worse sentences for 4 questions and better for none).
 RARE_CODE_KINDS = frozenset({"signal", "error"})
+# Kinds that are only ever answered with such a name: an evidence sentence without one does not answer. Options and
+# files are not (「どの推論オプション」 → 非同期推論, 「どのファイル形式」).
+NAMED_KINDS = frozenset({"signal", "error", "variable"})
 
 # The noun a question asks a kind of: after どの/何の (the last one: 「どのシグナルを…どのオプションを付ければいい」), or
 # before は/を and the question word (「設定ファイルはどれ」, 「使うオプションは？」); in English the words after which/what.

@@ -312,6 +312,10 @@ def evidence_for(selector, question, *chunks):
         # a question for an amount over a sentence that states none
         ("エポックは最大いくつまで設定できますか？", (EPOCH,), "asks for an amount"),
         ("hier(7) の値は最大いくつですか？", (HIER,), None),  # 30, in an English sentence
+        # a question for a signal, an error or a variable over a sentence that names none (NIS is the question's own)
+        ("hier(7) で NIS のデータベースを指すのはどの環境変数ですか？", (HIER,), "asks for a variable name"),
+        ("エポックが多すぎるとどのシグナルが届きますか？", (EPOCH,), "asks for a signal name"),
+        ("エポックが多すぎるときはどのオプションを使いますか？", (EPOCH,), None),  # an option may be a plain word
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
