@@ -110,14 +110,23 @@ class CrossLingualExpander:
             alternatives = groups.setdefault(term, [(term,)])
             if len(term) < 2 or not _JAPANESE_WORD.fullmatch(term):
                 continue
-            for gloss in english_glosses(term)[:MAX_TRANSLATIONS]:
-                terms = tuple(index_terms(gloss))
-                if terms and all(t in self.vocabulary for t in terms) and terms not in alternatives:
+            for _, terms in self.known_glosses(term):
+                if terms not in alternatives:
                     alternatives.append(terms)
                     translated = True
         if not translated:
             return None
         return tuple(TermGroup(word, tuple(alternatives)) for word, alternatives in groups.items())
+
+    def known_glosses(self, japanese: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The JMdict English glosses of a Japanese word that the notes use (the first MAX_TRANSLATIONS senses), each
+        with its index terms: シグナル → [("signal", ("signal",))]."""
+        found = []
+        for gloss in english_glosses(japanese)[:MAX_TRANSLATIONS]:
+            terms = tuple(index_terms(gloss))
+            if terms and all(t in self.vocabulary for t in terms):
+                found.append((gloss, terms))
+        return found
 
     def translations(self, word: str) -> list[tuple[str, ...]]:
         """The Japanese ways of writing an English word that this index's notes use, each as index terms.

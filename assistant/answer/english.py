@@ -9,7 +9,6 @@ import re
 
 from typing import TYPE_CHECKING
 
-from corpus.dictionary import english_glosses
 from corpus.text import index_terms, language, nfkc
 from corpus.units import DURATION, MONEY_KEY, SCORE_KEY, is_unit, unit_forms, unit_key
 
@@ -122,13 +121,9 @@ def notes_words(question: str, expander: "CrossLingualExpander", counter: str | 
     return tuple(dict.fromkeys(found))
 
 
-# How many English glosses of one Japanese word count (JMdict lists the common senses first).
-MAX_GLOSSES = 6
-
-
 def english_words(question: str, expander: "CrossLingualExpander") -> tuple[str, ...]:
     """The English words that notes written partly in English use for a Japanese question's words (シグナル → signal,
-    signals; 実装 → implementation), from JMdict glosses whose terms the notes' BM25 vocabulary has; () over notes in
+    signals; 実装 → implementation), from the JMdict glosses the index's expander finds in the notes; () over notes in
     Japanese only. They count as the question's own words when the span choice meets an English sentence."""
     if not expander.english_notes:
         return ()
@@ -136,8 +131,6 @@ def english_words(question: str, expander: "CrossLingualExpander") -> tuple[str,
     for term in index_terms(question):
         if len(term) < 2 or language(term) != "ja":
             continue
-        for gloss in english_glosses(term)[:MAX_GLOSSES]:
-            terms = index_terms(gloss)
-            if terms and all(t in expander.vocabulary for t in terms):
-                found += [gloss, f"{gloss}s"] if " " not in gloss else [gloss]
+        for gloss, _ in expander.known_glosses(term):
+            found += [gloss, f"{gloss}s"] if " " not in gloss else [gloss]
     return tuple(dict.fromkeys(found))
