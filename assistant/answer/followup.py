@@ -87,8 +87,11 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
     return list(seen.items())
 
 
+# A code in a question: not inside another word, then letters, digits and the marks that join them.
+_CODE_START = r"(?<![\w/@%\-])"
+_CODE_BODY = r"[A-Za-z0-9_][A-Za-z0-9_./\-]*"
 # A path or an option names its subject whole, its leading marks included (/etc/hosts, --indicator-style).
-_MARKED_CODE = re.compile(r"(?<![\w/@%\-])(?:/|--?)[A-Za-z0-9_][A-Za-z0-9_./\-]*")
+_MARKED_CODE = re.compile(rf"{_CODE_START}(?:/|--?){_CODE_BODY}")
 
 
 def topic_phrase(question: Question) -> str | None:
@@ -192,7 +195,7 @@ class FollowUpResolver:
 _JA_SIBLING = re.compile(r"^\s*(?:じゃあ|では|それでは)?\s*(?P<name>[^\s、。？?]+?)\s*(?:は|だと|の場合は|の方は)\s*[？?]?\s*$")
 _EN_SIBLING = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<name>\S+?)\s*[?？.]?\s*$", re.IGNORECASE)
 # A name or code: a signal, a path, an option, a cron keyword, a format sequence (SIGINT, /var/tmp, -k, @weekly, %V).
-_CODE = re.compile(r"(?<![\w/@%\-])(?:[@/%]|--?)?[A-Za-z0-9_][A-Za-z0-9_./\-]*")
+_CODE = re.compile(rf"{_CODE_START}(?:[@/%]|--?)?{_CODE_BODY}")
 
 
 def _shape(code: str) -> str:
