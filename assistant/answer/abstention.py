@@ -12,7 +12,7 @@ from index.crosslingual import ENGLISH_QUESTION_WORDS
 
 from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
 from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number, states_an_amount
-from assistant.answer.codes import NAMED_KINDS, code_names
+from assistant.answer.codes import NAMED_KINDS, code_names, is_kind_word
 from assistant.answer.evidence import Evidence
 from assistant.answer.spans import plain_sentence
 
@@ -134,8 +134,8 @@ def reason_to_abstain(
             return f"no number counted in {counter}"
     if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
         return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
-    if rule.check_code and question.code_kind in NAMED_KINDS and not code_names(
-            question.code_kind, question.text, plain_sentence(evidence.sentence)):
+    named = code_names(question.code_kind, question.text, plain_sentence(evidence.sentence))
+    if rule.check_code and question.code_kind in NAMED_KINDS and not named:
         return f"the question asks for a {question.code_kind} name and the evidence names none"  # 「どのシグナル」
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
@@ -149,7 +149,8 @@ def reason_to_abstain(
             return f"the notes never mention {term}"
     if rule.check_attribute and not crossed:
         word = missing_attribute(question, context)
-        if word:
+        # 「使うよう勧められているコマンドは」 over 「dircolors を使用してください」: a name of the kind says it
+        if word and not (named and is_kind_word(question.code_kind, word)):
             return f"the evidence never mentions {word}"
     if rule.check_numbers:
         number = missing_number(question, f"{context} {chunk.source}")

@@ -1,6 +1,6 @@
 """Names written in code that a technical question asks for by their kind: a signal (SIGPIPE, TERM シグナル), an
 error (EINVAL), a command-line option (-v), an environment variable (RES_OPTIONS), a file or a directory (/etc/hosts,
-pam_env.conf).
+pam_env.conf), a command or a statement (tzselect(1), REFRESH コマンド, CREATE ROLE).
 
 Such a name has a shape of its own, so the span that answers 「どのシグナルが送られますか」 or "which option …" is the
 name of that shape in the sentence, however the words around it read.
@@ -24,17 +24,22 @@ CODE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
                  re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{2,}\b")),
     "file": (re.compile(r"ファイル$|ディレクトリ$|フォルダ$|パス$|\b(?:file|directory|folder|path)$"),
              re.compile(r"(?<![\w.])~?/[A-Za-z0-9_.\-+/]*[A-Za-z0-9_]|(?<![\w/.\-])[A-Za-z0-9_\-]{2,}\.[a-z][a-z0-9]{0,5}\b(?![.\w])")),
+    # a manual page reference (tzselect(1)), a name followed by the word command (REFRESHコマンド), upper-case
+    # keywords (CREATE ROLE), or a lower-case word set in Japanese text (「… は dircolors を使用」)
+    "command": (re.compile(r"コマンド$|SQL文$|ステートメント$|ツール$|ユーティリティ$|\b(?:command|statement|tool|utility)$"),
+                re.compile(r"\b[a-z][\w.\-+]*(?=\(\d\w*\))|(?<![A-Za-z0-9_.\-])[A-Za-z0-9_.\-]+(?= ?(?:コマンド|command\b))|\b[A-Z]{2,}(?: [A-Z]{2,})*\b|"
+                           r"(?<=[^\x00-\x7f] )[a-z][a-z0-9_\-]{2,}(?= [^\x00-\x7f])")),
 }
 # Kinds whose names are rare in prose, so that a sentence holding one is likely the answer's: options and paths fill
 # whole manual pages (on dev, favouring them chose worse sentences for 4 questions and better for none).
-RARE_CODE_KINDS = frozenset({"signal", "error"})
+RARE_CODE_KINDS = frozenset({"signal", "error", "command"})
 # Kinds that are only ever answered with such a name: an evidence sentence without one does not answer. Options and
 # files are not (「どの推論オプション」 → 非同期推論, 「どのファイル形式」).
 NAMED_KINDS = frozenset({"signal", "error", "variable"})
 
 # The noun a question asks a kind of: after どの/何の (the last one: 「どのシグナルを…どのオプションを付ければいい」), or
 # before は/を and the question word (「設定ファイルはどれ」, 「使うオプションは？」); in English the words after which/what.
-_JAPANESE_ASKED = re.compile(r"(?:どの|何の)([ァ-ヶー一-龥]+)|([ァ-ヶー一-龥]+)(?:は|を)(?:何|どれ|[？?])")
+_JAPANESE_ASKED = re.compile(r"(?:どの|何の)([A-Z]*[ァ-ヶー一-龥]+)|([ァ-ヶー一-龥]+)(?:は|を)(?:何|どれ|[？?])")
 # Nouns that a kind word modifies rather than heads: file extension, signal handler, error message.
 _COMPOUND_HEADS = re.compile(r"(?:extension|name|size|format|system|descriptor|mode|type|handler|message|number|value|"
                              r"permission|owner|content|disposition|mask|set)s?")
@@ -44,11 +49,14 @@ _ENGLISH_ASKED = re.compile(r"\b(?:which|what)((?:\s+[\w\-.()]+){1,4})", re.IGNO
 def asked_code_kind(text: str) -> str | None:
     """The kind of code name a question asks for (one of CODE_KINDS), from its asked noun: 「シグナル」 of
     「どのシグナル」, 「設定ファイル」 of 「設定ファイルはどれ」, "option" of "which fstab mount option"; None otherwise."""
-    if match := _ENGLISH_ASKED.search(text):
-        words = match.group(1).lower().split()
-        # environment variable, then option; not the modifier of another noun (file of "file extension")
-        nouns = [n for i in range(len(words)) for n in (" ".join(words[i:i + 2]), words[i])
-                 if i + 1 >= len(words) or not _COMPOUND_HEADS.fullmatch(words[i + 1])]
+    if matches := list(_ENGLISH_ASKED.finditer(text)):
+        # the last which/what asks ("… finding out which value to put in TZ. Which tool is it?")
+        nouns = []
+        for match in reversed(matches):
+            words = match.group(1).lower().split()
+            # environment variable, then option; not the modifier of another noun (file of "file extension")
+            nouns += [n for i in range(len(words)) for n in (" ".join(words[i:i + 2]), words[i])
+                      if i + 1 >= len(words) or not _COMPOUND_HEADS.fullmatch(words[i + 1])]
     else:
         nouns = [m.group(1) or m.group(2) for m in _JAPANESE_ASKED.finditer(text)][::-1]
     for noun in nouns:
@@ -56,6 +64,11 @@ def asked_code_kind(text: str) -> str | None:
             if asking.search(noun):
                 return kind
     return None
+
+
+def is_kind_word(kind: str | None, word: str) -> bool:
+    """Is `word` the noun that asks for `kind` (コマンド for a command)? A name of that kind answers it unsaid."""
+    return kind is not None and bool(CODE_KINDS[kind][0].search(word))
 
 
 def code_names(kind: str | None, question_text: str, sentence: str) -> list[str]:

@@ -29,7 +29,7 @@ FRAME_WORDS = frozenset(
 # Questions that ask for an amount, a count, a time or a date: their answer holds a number.
 _ASKS_NUMBER = re.compile(
     r"何\s*[問分点年月日回個人時歳割倍％%]|何か[国月]|何パーセント|いくつ|いくら|どれ(くらい|ほど|だけ)|どの(くらい|程度)|いつ|何時間|"
-    r"(時間|期間|回数|割合|件数|点数|金額|料金|スコア)は?\s*[?？]?$|"
+    r"(時間|期間|回数|割合|件数|点数|金額|料金|スコア|上限|下限|上限値|下限値|最大値|最小値)は?\s*[?？]?$|"
     r"\bhow (many|long|much|old)\b|\bwhat percentage\b|\bwhen\b|\bwhat (score|year|date)\b",
     re.IGNORECASE,
 )
@@ -193,13 +193,15 @@ def asked_counter(question: str) -> str | None:
 
 
 def question_names(question: str) -> list[str]:
-    """Names and codes in the question (MLS-C01, SageMaker); an English question's capitalised first word is not one."""
+    """Names and codes in the question (MLS-C01, SageMaker); the capitalised first word of an English sentence is not
+    one ("… which value to put in TZ. Which tool is it?")."""
     found = []
     for match in _NAME.finditer(question):
         word = match.group()
         if not re.search(r"[A-Z0-9]", word):
             continue
-        if match.start() == 0 and word[:1].isupper() and word[1:].islower():
+        opens = match.start() == 0 or re.search(r"[.?!]\s+$", question[: match.start()])
+        if opens and word[:1].isupper() and word[1:].islower():
             continue
         found.append(word)
     return found

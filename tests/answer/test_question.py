@@ -12,6 +12,8 @@ from assistant.answer.question import Question
     ("合格発表はいつですか？", "ja", None, True),
     ("エポックとは何ですか？", "ja", None, False),
     ("What score do you need to pass?", "en", "score", True),
+    ("attempts の上限は？", "ja", None, True),  # a limit is an amount
+    ("上限を超えるとどうなりますか？", "ja", None, False),
 ])
 def test_what_is_asked(text, lang, counter, wants_number):
     question = Question.analyse(text)
@@ -26,6 +28,11 @@ def test_names_topic_attribute_and_numbers():
     assert question.attribute == ("最大", "メモリ", "サイズ")
     assert question.stated_numbers == frozenset({"2024"})
     assert "sagemaker" in question.word_forms
+
+
+def test_the_capitalised_first_word_of_any_english_sentence_is_no_name():
+    question = Question.analyse("date(1) points to a tool for finding out which value to put in TZ. Which tool is it?")
+    assert "Which" not in question.names and "TZ" in question.names
 
 
 def test_content_words_leave_out_question_words():
