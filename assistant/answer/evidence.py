@@ -18,6 +18,7 @@ from index.retriever import Hit
 
 from assistant.answer.codes import RARE_CODE_KINDS, code_names
 from assistant.answer.question import Question
+from assistant.answer.siblings import asked_siblings, item_text
 from assistant.answer.spans import DATE, definition_term, is_term_line, names_in, plain_sentence
 from assistant.answer.words import NotesVocabulary, has_counted_number, has_new_amount, novelty
 
@@ -115,6 +116,7 @@ class EvidenceSelector:
         w = self.weights
         named = self.vocabulary.named_notes(question.text)
         named = named if any(hit.chunk.source in named for hit in hits) else frozenset()
+        siblings = {comparable(s) for s in asked_siblings(question.text, [hit.chunk.text for hit in hits])}
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
             similarity = float(vector @ query)
@@ -143,6 +145,8 @@ class EvidenceSelector:
                 score += w.counter  # 「分類モデルと回帰モデルのどちら」: likewise a sentence that names one of the choices
             if question.code_kind in RARE_CODE_KINDS and code_names(question.code_kind, question.text, plain_sentence(sentence)):
                 score += w.counter  # 「どのシグナル」: likewise a sentence with a name of the asked kind (SIGPIPE)
+            if comparable(item_text(sentence)) in siblings:
+                score += w.counter  # 「データドリフトともう1つ」: likewise the list item that the question leaves out
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(similarity, 4), round(coverage, 4), round(score, 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)
