@@ -20,8 +20,12 @@ JAPANESE_UNITS: dict[str, tuple[str, ...]] = {
 MONEY_WORDS = frozenset({"cost", "price", "fee", "charge", "pay"})
 # Signs written before the amount (¥20,000, $300) rather than after it.
 PREFIX_UNITS = ("¥", "$")
-# Unit keys of English questions beyond single units: any currency, any length of time, a score in points.
-MONEY_KEY, DURATION, SCORE_KEY = "money", "duration", "score"
+# Unit keys of English questions beyond single units: any currency, any length of time, a score in points, an amount
+# of data.
+MONEY_KEY, DURATION, SCORE_KEY, SIZE_KEY = "money", "duration", "score", "size"
+# How notes write an amount of data after its number (4096 bytes, 64 KiB, 1GB, 16 pages).
+SIZE_UNITS = ("バイト", "キロバイト", "メガバイト", "ギガバイト", "テラバイト", "ページ", "KB", "kB", "MB", "GB", "TB", "KiB",
+              "MiB", "GiB", "TiB", "byte", "bytes", "page", "pages")
 _TIME_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
 _IRREGULAR_PLURALS = {"person": "people", "people": "person"}
 
@@ -55,13 +59,16 @@ def unit_key(word: str) -> str:
 
 def unit_forms(key: str) -> tuple[str, ...]:
     """Every way notes write a unit after (or, for ¥ and $, before) a number: the Japanese counters, then the English
-    words (minute → 分, minute, minutes; money → 円, ¥, USD, ドル, $, yen, dollar, dollars; duration → every time unit)."""
+    words (minute → 分, minute, minutes; money → 円, ¥, USD, ドル, $, yen, dollar, dollars; duration → every time unit;
+    size → bytes and their multiples, pages)."""
     if key == MONEY_KEY:
         return (*MONEY, "yen", "dollar", "dollars")
     if key == DURATION:
         return tuple(dict.fromkeys(f for unit in _TIME_UNITS for f in unit_forms(unit)))
     if key == SCORE_KEY:
         return ("点", "point", "points")
+    if key == SIZE_KEY:
+        return SIZE_UNITS
     plural = _IRREGULAR_PLURALS.get(key, key + "s")
     return tuple(dict.fromkeys((*JAPANESE_UNITS.get(key, ()), key, plural)))
 
@@ -73,7 +80,7 @@ def english_unit(counter: str) -> str | None:
 
 def is_known_unit(key: str) -> bool:
     """Is `key` (from `unit_key`, or money, duration, score) a unit the table knows, with a Japanese counter?"""
-    return key in JAPANESE_UNITS or key in (MONEY_KEY, DURATION, SCORE_KEY)
+    return key in JAPANESE_UNITS or key in (MONEY_KEY, DURATION, SCORE_KEY, SIZE_KEY)
 
 
 def is_money_word(word: str) -> bool:

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from corpus.text import index_terms, language, nfkc
-from corpus.units import DURATION, MONEY_KEY, SCORE_KEY, is_unit, unit_forms, unit_key
+from corpus.units import DURATION, MONEY_KEY, SCORE_KEY, SIZE_KEY, is_unit, unit_forms, unit_key
 
 if TYPE_CHECKING:
     from index.crosslingual import CrossLingualExpander
@@ -33,6 +33,12 @@ _DATE = re.compile(r"^\s*when\b|\b(what|which) (year|date|day|month|time)\b|\bsi
 # "What is the maximum processing time …", "What is the time limit …": a length of time; "What is the maximum …": an amount.
 _TIME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+([\w\-]+\s+){0,3}?(time|duration|period|timeout|time limit)\b")
 _EXTREME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+(maximum|minimum|max|min|default|total|average|(?:lower|upper)\s+(?:limit|bound))\b")
+# "How large was the capacity …", "What is the maximum payload size …": an amount of data.
+_SIZE_ASKED = re.compile(r"\bhow (large|big)\b")
+_SIZE_WORDS = re.compile(r"\b(size|capacity)\b|\bhow (large|big)\b")
+# A subordinate clause before the main one ("If a process writes two messages into a pipe, does …").
+_LEADING_CLAUSE = re.compile(r"^\s*(?:if|when|whenever|after|before|once|while|unless|although|according to)\b[^,?]*,\s*")
+_WH_WORD = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|why|how)\b")
 _YES_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|must|may)\b")
 _DEFINITION = re.compile(r"^\s*what\s+(is|are)\s+(an?\s+)?[\w\-]+(\s+[\w\-]+)?\s*\??\s*$|^\s*(define|describe|explain)\b")
 _NAME = re.compile(r"^\s*(which|who|whom|whose|where)\b|\bwhat\s+(\w+\s+)?(is|are)\s+(the\s+)?(name|called)\b|^\s*what\s+[a-z\-]+\s+(is|are|does|do|did|was|were|can)\b")
@@ -41,6 +47,11 @@ _NAME = re.compile(r"^\s*(which|who|whom|whose|where)\b|\bwhat\s+(\w+\s+)?(is|ar
 def asked_type(question: str) -> str:
     """What an English question asks for, one of ASKED_TYPES (How many minutes … → count, Why … → reason)."""
     text = nfkc(question).lower().strip()
+    main = text
+    while (shorter := _LEADING_CLAUSE.sub("", main, count=1)) != main:
+        main = shorter  # "According to hier(7), when a user is created, files from which directory …": every one
+    if main != text and (_YES_NO.match(main) or _WH_WORD.match(main)):
+        text = main  # the main clause asks: "If a process writes two messages, does the pipe keep …?"
     if "how many" in text:
         return "count"
     if _PERCENT.search(text):
@@ -49,7 +60,7 @@ def asked_type(question: str) -> str:
         return "money" if _MONEY.search(text) else "amount"
     if re.search(r"\bhow (long|old)\b", text) or _TIME_ASKED.match(text):
         return "duration"
-    if _EXTREME_ASKED.match(text):
+    if _EXTREME_ASKED.match(text) or _SIZE_ASKED.search(text):
         return "amount"
     if _DATE.search(text):
         return "date"
@@ -84,7 +95,7 @@ def counted_noun(question: str) -> str | None:
 
 
 def asked_unit(question: str, asked: str) -> str | None:
-    """The key of the unit the answer counts in (minute, question, byte, money, duration, score), or None.
+    """The key of the unit the answer counts in (minute, question, byte, money, duration, score, size), or None.
 
     A known unit named in the question wins ("in minutes", "how many years"); else the asked type brings its own
     (how much … cost → money, how long → any duration). A counted noun the unit table does not know (how many
@@ -104,6 +115,8 @@ def asked_unit(question: str, asked: str) -> str | None:
         return DURATION
     if re.search(r"\bscores?\b", text) and asked == "amount":
         return SCORE_KEY
+    if _SIZE_WORDS.search(text) and asked == "amount":
+        return SIZE_KEY
     return unit_key(noun) if noun else None
 
 

@@ -17,6 +17,10 @@ from assistant.answer.words import counted_numbers, has_counted_number
 @pytest.mark.parametrize("question, asked", [
     ("How many minutes is the exam?", "count"),
     ("How long is the exam?", "duration"),
+    ("If a process writes two messages into a pipe, does the pipe keep the boundary?", "yesno"),  # after a leading clause
+    ("When tar is given a label, which exit code does it return?", "name"),
+    # two leading clauses, and a main clause that opens on neither a question word nor an auxiliary: as it was
+    ("According to hier(7), when a user is created, files from which directory are copied?", "other"),
     ("How much does the exam cost?", "money"),
     ("What is the exam fee?", "money"),
     ("How much memory does it use?", "amount"),
@@ -85,10 +89,17 @@ def test_japanese_questions_have_no_english_analysis():
 @pytest.mark.parametrize("question, asked, unit", [
     ("What is the maximum processing time of real-time inference?", "duration", "duration"),
     ("What is the time limit of the exam?", "duration", "duration"),
-    ("What is the maximum memory size?", "amount", None),
+    ("What is the maximum memory size?", "amount", "size"),  # an amount of data: bytes and their multiples
+    ("Before Linux 2.6.11, how large was the capacity of a pipe?", "amount", "size"),
+    ("What is the maximum number of retries?", "amount", None),
 ])
 def test_what_is_the_time_or_the_maximum(question, asked, unit):
     assert asked_type(question) == asked and asked_unit(question, asked) == unit
+
+
+def test_an_amount_of_data_is_counted_in_bytes_their_multiples_or_pages():
+    assert counted_numbers(frozenset(), "up to 1GB of payload, 64 KiB per write, 4096 bytes on i386", "size") == ["1GB", "64 KiB", "4096 bytes"]
+    assert has_counted_number("the capacity is 16 pages", "size") and not has_counted_number("最大60分の処理", "size")
 
 
 def test_a_when_clause_does_not_make_a_which_question_ask_for_a_number():
