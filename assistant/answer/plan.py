@@ -67,7 +67,8 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     # An amount in the asked unit is answered whole (「165問」, 「7年程度」), wherever the model stops inside it.
     amounts = counted_numbers(question.stated_numbers, evidence.sentence, question.counter) if question.counter else []
     whole = (question.wants_phrase or question.asked == "yesno" or bool(amounts and found[0] == amounts[0])
-             or bool(question.wants_date and DATE.fullmatch(found[0])))  # a date too (「March 19, 2015」, not 「2015」)
+             or bool(question.wants_date and DATE.fullmatch(found[0]))  # a date too (「March 19, 2015」, not 「2015」)
+             or found[0] == term)  # and a definition term (「no-reload」, not 「no」)
     return GenerationPlan(build_span_prompt(question.text, heading, sentence, question.language), _with_stops(params, GROUNDED_STOPS),
                           SpanConstraint(sources), found, ANSWER_OPEN, whole=whole)
 

@@ -283,11 +283,13 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-# A definition list's term line, as pandoc writes man pages and glossaries: emphasised names, commas and bracketed
+# A definition list's term line, as pandoc writes man pages and glossaries: emphasised names, commas, slashes and bracketed
 # arguments only (「**-d**, **--directory**」, 「*/etc/skel*」, 「**--color**\\[=*WHEN*\\]」), a manual section after a name
 # included (「**tgkill**(2)」), and an argument after an option (「**--kill-after**=*DURATION*」).
 _TERM_TAIL = r"(?:\(\d\w*\)|=\*{0,2}[^*\s,]+\*{0,2})?"  # a manual section (2), or an argument =*DURATION*
-_TERM_LINE = re.compile(rf"^\*{{1,2}}[^*\s][^*]*\*{{1,2}}{_TERM_TAIL}(?:[\s,]*(?:\*{{1,2}}[^*]+\*{{1,2}}{_TERM_TAIL}|\\?\[[^\]]*\]))*[\s,]*$")
+# A note on when the term applies may close the line, as man pages write it: 「(since Linux 2.6.35)」, 「(glibc 2.26 以降)」.
+_TERM_NOTE = r"(?:\s+\([^()*]{1,40}\))?"
+_TERM_LINE = re.compile(rf"^\*{{1,2}}[^*\s][^*]*\*{{1,2}}{_TERM_TAIL}(?:[\s,/]*(?:\*{{1,2}}[^*]+\*{{1,2}}{_TERM_TAIL}|\\?\[[^\]]*\]))*{_TERM_NOTE}[\s,]*$")
 MAX_TERM_CHARS = 60
 # A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
 _POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)
@@ -313,7 +315,8 @@ def definition_term(chunk_text: str, sentence: str) -> str | None:
     for unit in reversed(found[: found.index(sentence)]):
         if is_term_line(unit):
             # the names only, without their arguments (「--kill-after=DURATION」, 「--color[=WHEN]」 → the option)
-            return re.sub(r"\[=[^\]]*\]|=[^\s,]+", "", inline_plain(unit)).strip() or None
+            # and without a closing note on when it applies (「no-reload (glibc 2.26 以降)」 → no-reload)
+            return re.sub(r"\[=[^\]]*\]|=[^\s,]+|\s+\([^()]*\)\s*$", "", inline_plain(unit)).strip() or None
     return None
 
 
@@ -433,13 +436,19 @@ def _with_kind(kind: str, sentence: str, candidate: str) -> str:
 _CLAUSE_JOIN = re.compile(r"[、，]|(?<=ので)|(?<=ため)(?=、)")
 # A last clause shorter than this (「ない」) does not settle a question alone: the whole sentence does.
 MIN_SETTLING_CHARS = 4
+# An English clause after a colon or a semicolon, and how many words it needs to stand alone.
+_ENGLISH_CLAUSE_JOIN = re.compile(r"[:;]\s+")
+MIN_SETTLING_WORDS = 3
 
 
 def _settling_clause(sentence: str) -> str:
     """The clause that ends a Japanese sentence, where its predicate says yes or no (「…取得したので特に書くこともなく
-    記事にしていません」 → 「特に書くこともなく記事にしていません」); an English sentence, or a short last clause, whole."""
+    記事にしていません」 → 「特に書くこともなく記事にしていません」); in an English sentence the clause after its last colon
+    or semicolon, which states what the first part leads up to ("… is a byte stream: there is no concept of message
+    boundaries"); a short last clause, or an English sentence without one, whole."""
     if language(sentence) != "ja":
-        return sentence
+        last = _ENGLISH_CLAUSE_JOIN.split(sentence)[-1].strip()
+        return last if len(last.split()) >= MIN_SETTLING_WORDS else sentence
     last = _CLAUSE_JOIN.split(sentence)[-1].strip()
     return last if len(last) >= MIN_SETTLING_CHARS else sentence
 

@@ -190,6 +190,12 @@ DIRECTORIES = ("*/etc/sgml*  \nThis directory contains the configuration files f
     ("**tgkill**(2)  \nThis is the system call used to implement pthread_kill(3).",
      "This is the system call used to implement pthread_kill(3).", "tgkill(2)"),  # a name with its manual section
     ("**-k**, **--kill-after**=*DURATION*\n\nKILL シグナルを送る。", "KILL シグナルを送る。", "-k, --kill-after"),  # no argument
+    # a closing note on when the term applies is no part of it
+    ("**no-reload** (glibc 2.26 以降)  \nThis option disables automatic reloading.", "This option disables automatic reloading.", "no-reload"),
+    ("*/proc/sys/fs/pipe-max-size* (since Linux 2.6.35)  \nThe maximum size.", "The maximum size.", "/proc/sys/fs/pipe-max-size"),
+    ("**ip6-dotint**/**no-ip6-dotint** (glibc 2.3.4 から 2.24 まで)  \nSets RES_NOIP6DOTINT.", "Sets RES_NOIP6DOTINT.", "ip6-dotint/no-ip6-dotint"),
+    # a line that goes on after its emphasised words is a statement, not a term
+    ("**-c** **-lt** と組み合わせた場合、 ctime (ファイル状態情報を変更した時間)  \nソートする。", "ソートする。", None),
 ])
 def test_definition_term(text, sentence, term):
     assert definition_term(text, sentence) == term
@@ -321,6 +327,17 @@ def evidence_for(selector, question, *chunks):
 def test_abstention_checks(selector, question, chunks, reason):
     found = reason_to_abstain(Q(question), evidence_for(selector, question, *chunks), 0.9, VOCABULARY)
     assert (found is None) if reason is None else (reason in found)
+
+
+def test_a_command_name_answers_a_question_for_a_command_that_the_evidence_never_calls_one():
+    colors = Chunk("c20", "ls.1.md", "説明", "LS_COLORS 環境変数によって動作 を設定できます。LS_COLORS を設定する場合は dircolors を使用してください。")
+    vocabulary = NotesVocabulary.build((colors, EPOCH))
+    evidence = EvidenceSelector(ConstantEmbedder(), vocabulary).select(Q("LS_COLORS の値を作るのに勧められているコマンドは何ですか？"), hits(colors))[0]
+    assert "dircolors" in evidence.sentence
+    assert reason_to_abstain(Q("LS_COLORS の値を作るのに勧められているコマンドは何ですか？"), evidence, 0.9, vocabulary) is None
+    # without a command name in the evidence, the missing word still counts
+    other = evidence_for(EvidenceSelector(ConstantEmbedder(), vocabulary), "エポックを数えるコマンドは何ですか？", EPOCH)
+    assert "never mentions コマンド" in reason_to_abstain(Q("エポックを数えるコマンドは何ですか？"), other, 0.9, vocabulary)
 
 
 def test_abstention_similarity_floor_and_switches(selector):
@@ -552,6 +569,15 @@ def test_a_yes_no_plan_answers_with_the_whole_sentence():
     assert not grounded_plan(Q("エポックが多すぎると何につながりますか？"), evidence, DEFAULT_GENERATION).whole
 
 
+def test_a_definition_term_is_answered_whole():
+    from assistant.answer.evidence import Evidence
+
+    chunk = Chunk("c21", "resolv.conf.5.md", "説明", "**no-reload** (glibc 2.26 以降)  \nThis option disables automatic reloading of a changed configuration file.")
+    evidence = Evidence(chunk, 1, "This option disables automatic reloading of a changed configuration file.", 0.9, 0.5, 1.0)
+    plan = grounded_plan(Q("Which resolv.conf option turns off automatic reloading?"), evidence, DEFAULT_GENERATION)
+    assert plan.whole and plan.candidates[0] == "no-reload" and plan.settled == "no-reload"
+
+
 @pytest.mark.parametrize("question, sentence, first", [
     ("ls を書いたのは誰ですか？", "作者 Richard M. Stallman および David MacKenzie。", "Richard M. Stallman および David MacKenzie"),
     ("TensorFlowを開発したのは誰ですか？", "TensorBoadはGoogleの機械学習OSSライブラリであるTensorFlowに付属する視覚化ツール", "Google"),
@@ -649,6 +675,10 @@ def test_a_named_note_missing_from_the_passages_is_looked_up_deeper(fake_index, 
     # one clause, or a last clause too short to stand alone: the whole sentence
     ("--delete は圧縮したアーカイブにも使えますか？", "このオプションは圧縮したアーカイブには使えません。", "このオプションは圧縮したアーカイブには使えません"),
     ("X は使えますか？", "A を使う、ない。", "A を使う、ない"),
+    # English: the clause after a colon or a semicolon; a short one, or none, leaves the whole sentence
+    ("Does the pipe keep message boundaries?", "A pipe is a byte stream: there is no concept of message boundaries.",
+     "there is no concept of message boundaries"),
+    ("Is the pipe a stream?", "A pipe is a byte stream: see pipe(7).", "A pipe is a byte stream: see pipe(7)"),
 ])
 def test_a_yes_or_no_question_is_answered_with_the_settling_clause(question, sentence, first):
     assert answer_candidates(Q(question), sentence)[0] == first
@@ -739,6 +769,11 @@ def test_a_japanese_question_over_an_english_sentence_covers_its_words_in_englis
         ("Which two signals cannot be caught?", None),  # plural: a list, not one name
         ("どの推論オプションが推奨されますか？", "option"),
         ("エポックが多すぎると何が起きますか？", None),
+        ("Redshiftで新しくロールを作るには、どのSQL文を使いますか？", "command"),
+        ("使うよう勧められているコマンドは何ですか？", "command"),
+        ("Which SQL statement deletes a role?", "command"),
+        # the last which asks
+        ("date(1) points to a tool for finding out which value to put in TZ. Which tool is it?", "command"),
     ],
 )
 def test_the_kind_of_code_name_a_question_asks_for(question, kind):
@@ -755,6 +790,13 @@ def test_a_question_for_a_signal_or_an_error_gets_the_name_of_that_shape_not_the
     assert code_names("signal", "SIGNAL に何を指定しますか", "SIGNAL には 'HUP' のようなシグナル名を使用する。") == []
     assert code_names("error", "EAGAIN の代わりにどのエラー？", "fails with EAGAIN, or else EINVAL") == ["EINVAL"]
     assert code_names("file", "設定ファイルは？", "*/etc/security/pam_env.conf* で指定された 拡張子は.jsonl") == ["/etc/security/pam_env.conf"]
+    # commands: a manual page reference, a name before コマンド, upper-case keywords, a lower-case word in Japanese text
+    assert code_names("command", "TZ の値を探すツールは？", "(TZ は tzselect(1) を使って探せます)") == ["tzselect"]
+    assert code_names("command", "何で更新？", "マテリアライズド・ビューはREFRESHコマンドで更新する。") == ["REFRESH"]
+    assert code_names("command", "どのSQL文？", "CREATE ROLE sample_role1;") == ["CREATE ROLE"]
+    assert code_names("command", "どのコマンド？", "LS_COLORS を設定する場合は dircolors を使用してください。") == ["dircolors"]
+    assert code_names("command", "which command?", "Use the tar command to pack files.") == ["tar"]
+    assert code_names("command", "which command?", "the files are packed and sent") == []
     # no name of the kind: the candidates are as before
     plain = Q("エポックが多すぎると何が起きますか？")
     assert answer_candidates(plain, "エポックが多すぎると過学習につながる。") == answer_candidates(replace(plain, code_kind=None), "エポックが多すぎると過学習につながる。")
@@ -775,6 +817,14 @@ def test_a_sentence_with_a_signal_name_wins_a_close_call_for_a_signal_question()
     signal = Chunk("c11", "pipe.7.md", "DESCRIPTION", "A write to it then causes SIGPIPE for the caller.")
     chosen, unweighted = chosen_with_and_without_the_bonus(Q("閉じられたパイプに書き込むと、どのシグナルが届きますか？"), prose, signal)
     assert chosen.chunk_id == signal.id and unweighted.chunk_id == prose.id
+
+
+def test_the_list_item_a_question_leaves_out_wins_a_close_call():
+    prose = Chunk("c14", "notes.md", "ドリフト", "環境の変化などにより、モデルの精度が低下すること。")
+    items = Chunk("c15", "notes.md", "ドリフト", "- コンセプトドリフト\n- データドリフト")
+    chosen, unweighted = chosen_with_and_without_the_bonus(Q("ドリフトはデータドリフトともう1つ何に分けられますか？"), prose, items)
+    assert chosen.sentence == "- コンセプトドリフト" and unweighted.chunk_id == prose.id
+    assert answer_candidates(Q("ドリフトはデータドリフトともう1つ何に分けられますか？"), chosen.sentence)[0] == "コンセプトドリフト"
 
 
 def test_a_new_amount_is_no_manual_section_and_may_be_a_counted_number_word():
