@@ -88,7 +88,7 @@ def subject_terms(question: Question) -> list[tuple[str, bool]]:
 
 
 # A code in a question: not inside another word, then letters, digits and the marks that join them.
-_CODE_START = r"(?<![\w/@%\-])"
+_CODE_START = r"(?<![A-Za-z0-9_/@%\-])"  # Japanese text glues a code to its particle: the SHELL of 「cronのSHELL」
 _CODE_BODY = r"[A-Za-z0-9_][A-Za-z0-9_./\-]*"
 # A path or an option names its subject whole, its leading marks included (/etc/hosts, --indicator-style).
 _MARKED_CODE = re.compile(rf"{_CODE_START}(?:/|--?){_CODE_BODY}")
@@ -174,7 +174,8 @@ class FollowUpResolver:
         # A name beside a name (@weekly after @reboot) is a sibling, not an aspect, so only the head counts for names.
         tail = comparable(_tail_of(topic))
         names = {comparable(n) for n in question.names} | {comparable(t) for t, _ in own if t.isascii()}
-        concepts = [comparable(t) for t, concept in own if concept]
+        # a concept the notes never mention (時間切れ for タイムアウト) is the user's wording, not a subject they hold
+        concepts = [comparable(t) for t, concept in own if concept and (t.isascii() or self._mentioned(comparable(t)))]
         aspects_of_tail = [t for t in concepts if t not in names and tail != head and self._together(t, tail)]
         if any(not self._together(t, head) and t not in aspects_of_tail for t in concepts):
             return Resolution(text, None, "new topic")
@@ -186,22 +187,27 @@ class FollowUpResolver:
             or bool(_MARKED_CODE.fullmatch(_tail_of(topic)))  # an option or a path is a subject of its own
         return Resolution(_completed(question, topic, aspect=not of_tail, keep_tail=keep_tail), topic, "aspect")
 
+    def _mentioned(self, term: str) -> bool:
+        """Do the notes mention `term` at all?"""
+        return any(term in t for t in self._texts)
+
     def _together(self, term: str, head: str) -> bool:
         """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
         return bool(term and head) and any(term in t and head in t for t in self._texts)
 
 
 # A follow-up that only names another thing of the same kind: 「SIGQUIT は？」, "And /var/tmp?", "What about -k?".
-_JA_SIBLING = re.compile(r"^\s*(?:じゃあ|では|それでは)?\s*(?P<name>[^\s、。？?]+?)\s*(?:は|だと|の場合は|の方は)\s*[？?]?\s*$")
+_JA_SIBLING = re.compile(r"^\s*(?:じゃあ|では|それでは)?\s*(?P<name>[^\s、。？?]+?)\s*(?:は|だと|の場合は|の(?:方|ほう)(?:は|だと))\s*[？?]?\s*$")
 _EN_SIBLING = re.compile(r"^\s*(?:and|what about|how about)\s+(?P<name>\S+?)\s*[?？.]?\s*$", re.IGNORECASE)
 # A name or code: a signal, a path, an option, a cron keyword, a format sequence (SIGINT, /var/tmp, -k, @weekly, %V).
 _CODE = re.compile(rf"{_CODE_START}(?:[@/%]|--?)?{_CODE_BODY}")
 
 
 def _shape(code: str) -> str:
-    """What kind of code a name is, by its first character: a path, an option, a keyword, a sequence, capitals."""
+    """What kind of code a name is, by its first character: a path, an option, a keyword, a sequence, a number,
+    capitals (an exit status 1 is a sibling of 2, not of the command ls)."""
     first = code[:1]
-    return first if first in "/-@%" else "A" if code[:2].isupper() else "a"
+    return first if first in "/-@%" else "0" if code.isdigit() else "A" if code[:2].isupper() else "a"
 
 
 def _sibling_question(question: str, previous: str | None) -> str | None:
@@ -209,16 +215,66 @@ def _sibling_question(question: str, previous: str | None) -> str | None:
     then 「SIGQUIT は？」 → 「signal(7) で SIGQUIT のデフォルト動作は？」), or None when `question` is more than a name."""
     if previous is None:
         return None
-    match = _JA_SIBLING.match(nfkc(question)) or _EN_SIBLING.match(nfkc(question))
+    japanese = _JA_SIBLING.match(nfkc(question))
+    match = japanese or _EN_SIBLING.match(nfkc(question))
     name = match.group("name") if match else ""
     if not _CODE.fullmatch(name):
-        return None
+        return _noun_sibling(name, previous) if japanese else None
     same = [m for m in _CODE.finditer(previous) if _shape(m.group()) == _shape(name) and m.group() != name]
     if not same:
         return None
     common = lambda m: len(os.path.commonprefix([m.group().lower(), name.lower()]))
     best = max(reversed(same), key=common)  # the most alike, the last of ties
     return previous[: best.start()] + name + previous[best.end():]
+
+
+# The parts of speech of a noun compound (非同期推論: 非 + 同期 + 推論; 第3分野: 第 + 3 + 分野), and its longest sibling.
+_COMPOUND_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
+MAX_SIBLING_CHARS = 20
+# How many characters two compounds must end on alike to be things of one kind (推論 of リアルタイム推論 and 非同期推論).
+MIN_SHARED_HEAD = 2
+
+
+def _noun_compounds(text: str) -> list[tuple[int, int]]:
+    """The spans of `text`'s noun compounds, without question words (最大何秒) and without a closing suffix (the ごと
+    of 「分野ごと」)."""
+    spans: list[tuple[int, int]] = []
+    start, end, at = None, 0, 0
+    for word in tag(text):
+        surface = word.surface
+        found = text.find(surface, at)
+        if found < 0:
+            continue
+        pos = word.feature.pos1
+        if pos in _COMPOUND_POS and "何" not in surface:
+            start = found if start is None else start
+            end = found + len(surface) if pos != "接尾辞" else end
+        elif start is not None:
+            spans.append((start, max(end, start)))
+            start = None
+        at = found + len(surface)
+    if start is not None:
+        spans.append((start, max(end, start)))
+    return [(a, b) for a, b in spans if b > a]
+
+
+def _noun_sibling(name: str, previous: str) -> str | None:
+    """The previous question asked again of a thing of the same kind named by a Japanese noun compound: one that ends
+    on the same noun (「リアルタイム推論は最大何秒まで？」 then 「非同期推論だと？」 → 「非同期推論は最大何秒まで？」;
+    第2分野 then 第3分野), or a number for a number (終了ステータスの 2 then 「1 だと？」); None when none is."""
+    if not name or len(name) > MAX_SIBLING_CHARS or any(pos not in _COMPOUND_POS for _, pos in tagged_words(name)):
+        return None
+    text = nfkc(previous)
+    best, shared = None, 0
+    for start, end in _noun_compounds(text):
+        run = text[start:end]
+        common = len(os.path.commonprefix([run[::-1], name[::-1]]))
+        numbers = run.isdigit() and name.isdigit()
+        if run != name and (numbers or MIN_SHARED_HEAD <= common < len(name)) and max(common, 1) >= shared:
+            best, shared = (start, end), max(common, 1)
+    if best is None:
+        return None
+    return text[: best[0]] + name + text[best[1] :]
 
 
 def _without_opening_word(run: str) -> str:
@@ -325,9 +381,14 @@ def _completed(question: Question, topic: str, aspect: bool, keep_tail: bool = F
     text = question.text
     if question.language != "ja":
         return _EN_END.sub("", text) + f" for {_head_of(topic) if aspect else topic}?"
+    text = _JA_OPENER.sub("", text)  # 「じゃあ大きくするメリットは？」 → 「バッチサイズが大きくするメリットは？」
     if aspect:
         return f"{topic if keep_tail else _all_but_tail(topic)}の{text}"
     return f"{topic}が{text}" if not _starts_with_noun(question) else f"{topic}の{text}"
+
+
+# A word that opens a chat turn and links it to the last one: dropped when the topic is put in front.
+_JA_OPENER = re.compile(r"^\s*(?:じゃあ|じゃ|では|それでは|なら|だったら)[、,\s]*")
 
 
 def _starts_with_noun(question: Question) -> bool:

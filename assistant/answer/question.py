@@ -24,7 +24,7 @@ QUESTION_WORDS = frozenset(
 # Nouns that frame a question rather than name its topic ("筆者", "効果", "名前"): their absence says nothing.
 FRAME_WORDS = frozenset(
     "ノート 筆者 著者 記事 資料 効果 名前 別名 特徴 方法 手法 理由 目的 違い 種類 意味 役割 機能 内容 場合 項目 具体 "
-    "ほか 以外 一覧 説明 概要 問題 答え".split()
+    "ほか 以外 一覧 説明 概要 問題 答え メリット デメリット 利点 欠点 長所 短所 注意点".split()
 )
 # Questions that ask for an amount, a count, a time or a date: their answer holds a number.
 _ASKS_NUMBER = re.compile(

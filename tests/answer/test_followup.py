@@ -151,6 +151,29 @@ def test_a_sibling_follow_up(history, question, understood):
     assert resolver.resolve(question, [Turn(q) for q in history]).question == understood
 
 
+@pytest.mark.parametrize("history, question, understood", [
+    # a noun compound that ends on the same noun is a thing of the same kind
+    (["SageMakerのリアルタイム推論は最大何秒まで？"], "非同期推論だと？", "SageMakerの非同期推論は最大何秒まで?"),
+    (["リアルタイムシグナルはキューに溜まる？"], "標準シグナルのほうは？", "標準シグナルはキューに溜まる?"),
+    (["出題範囲の分野ごとの割合は？", "第2分野は？"], "第3分野は？", "出題範囲の第3分野ごとの割合は?"),
+    # a number is a sibling of a number, not of the command before it; a code glued to a particle is found
+    (["ls の終了ステータス 2 の意味は？"], "1 だと？", "ls の終了ステータス 1 の意味は？"),
+    (["cronのSHELL は何になる？"], "PATH は？", "cronのPATH は何になる？"),
+])
+def test_a_sibling_named_in_japanese(history, question, understood):
+    resolver = _notes_resolver(("説明", "リアルタイム推論と非同期推論。標準シグナルとリアルタイムシグナル。cron の SHELL と PATH。"))
+    assert resolver.resolve(question, [Turn(q) for q in history]).question == understood
+
+
+def test_an_aspect_is_not_a_sibling_and_a_word_the_notes_never_use_starts_no_topic():
+    resolver = _notes_resolver(("説明", "バッチサイズが大きいほど勾配が安定する。"), ("timeout", "timeout は COMMAND を実行し、タイムアウトしたら終了する。"))
+    # メリット is an attribute word, not a sibling of バッチサイズ; the opening じゃあ goes when the topic is put in front
+    assert resolver.resolve("じゃあ大きくするメリットは何？", [Turn("バッチサイズって何？")]).question == "バッチサイズが大きくするメリットは何？"
+    # 時間切れ is the user's word for タイムアウト: it names nothing the notes hold, so the topic carries over
+    resolution = resolver.resolve("時間切れのときの終了ステータスは？", [Turn("timeout って何をするコマンド？")])
+    assert "timeout" in resolution.question and resolution.reason != "new topic"
+
+
 def test_a_path_or_an_option_is_a_topic_with_its_marks():
     resolver = _notes_resolver(("説明", "ls の --indicator-style はデフォルトで none を使う。"),
                                ("DESCRIPTION", "Fields of /etc/hosts entries are separated by blanks."))
