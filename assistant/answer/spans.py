@@ -13,7 +13,7 @@ from corpus.text import (
 
 from assistant.answer.codes import code_names
 from assistant.answer.question import Question
-from assistant.answer.words import NUMBER_WORD, counted_numbers, has_counted_number
+from assistant.answer.words import NUMBER_WORD, counted_numbers, has_counted_number, without_references
 
 # Shared stretches shorter than this are chance overlaps (particles, single kanji), not the question's words.
 MIN_SHARED_CHARS = 2
@@ -221,7 +221,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     # In Japanese text a stretch in Latin letters stands out as a name; in English text every stretch is Latin.
     which = question.language == "en" and bool(_WHICH.search(question.text))
     asks_kind = language(plain) == "ja" and (bool(question.kind_asked) or which)
-    found.sort(key=lambda p: (wants_number and not (re.search(r"\d", p) or NUMBER_WORD.search(p)),
+    # a version or a manual section (Linux 2.6.35, inetd(8)) is no number an amount question asks for
+    found.sort(key=lambda p: (wants_number and not (re.search(r"\d", without_references(p)) or NUMBER_WORD.search(p)),
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
                               not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),

@@ -108,9 +108,10 @@ NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b|[一二三四五六七八九
 
 def states_an_amount(question: str, text: str) -> bool:
     """Does `text` state an amount beyond the numbers of `question`: a number it writes more often than the question
-    does (the second 1 of 「1 行に 1 つ」 for 「1 行にはいくつ」), or a number word (two, 三つ)?"""
+    does (the second 1 of 「1 行に 1 つ」 for 「1 行にはいくつ」), or a number word (two, 三つ)? A version or a manual
+    section is no amount (「removed in Linux 2.6.35」 for 「デフォルト値はいくつ」)."""
     asked = Counter(DIGITS.findall(nfkc(question).lower()))
-    written = Counter(DIGITS.findall(nfkc(text).lower()))
+    written = Counter(DIGITS.findall(nfkc(without_references(text)).lower()))
     return any(count > asked[n] for n, count in written.items()) or bool(NUMBER_WORD.search(text))
 
 
@@ -128,10 +129,15 @@ _COUNTED_WORD = re.compile(rf"\b(?!one\b)(?:{_NUMBER_WORDS})\s+[a-z]|[二三四�
                            re.IGNORECASE)
 
 
+def without_references(text: str) -> str:
+    """`text` without the numbers that name a release or a page rather than count (Linux 2.6.34, inetd(8))."""
+    return _VERSION.sub("", _MANUAL_SECTION.sub("", text))
+
+
 def has_new_amount(stated: frozenset[str], text: str) -> bool:
     """Does `text` state an amount the question does not: a new number that is no manual section or version, or a
     number word with what it counts (「対応する項目が二つ」, "the lower limit is two pages")?"""
-    text = _VERSION.sub("", _MANUAL_SECTION.sub("", text))
+    text = without_references(text)
     return has_new_number(stated, text) or bool(_COUNTED_WORD.search(text))
 
 

@@ -837,6 +837,16 @@ def test_a_new_amount_is_no_manual_section_and_may_be_a_counted_number_word():
     assert has_new_amount(frozenset(), "The timeout is 30 s.") and not has_new_amount(frozenset({"30"}), "The timeout is 30 s.")
 
 
+def test_a_version_or_a_manual_section_states_no_amount_and_answers_no_amount_question():
+    from assistant.answer.words import states_an_amount
+
+    question = "/proc/sys/fs/pipe-max-size のデフォルト値はいくつ？"
+    removed = "This interface was removed in Linux 2.6.35, in favor of */proc/sys/fs/pipe-max-size*."
+    assert not states_an_amount(question, removed) and states_an_amount(question, "The default is 1048576.")
+    assert not states_an_amount("上限はいくつ？", "詳しくは inetd(8) を参照。")
+    assert answer_candidates(Q(question), "Linux 2.6.35 で導入され、デフォルトは 1048576 です。")[0] == "1048576"
+
+
 def test_a_japanese_counter_counts_in_english_notes_too():
     assert has_counted_number("occupies 31 bits", "ビット") and has_counted_number("four bytes", "バイト")
     assert counted_numbers(frozenset({"10646"}), "The ISO 10646 UCS occupies a larger code space—31 bits—than UCS-2.", "ビット") == ["31 bits"]
