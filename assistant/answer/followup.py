@@ -174,8 +174,7 @@ class FollowUpResolver:
         # A name beside a name (@weekly after @reboot) is a sibling, not an aspect, so only the head counts for names.
         tail = comparable(_tail_of(topic))
         names = {comparable(n) for n in question.names} | {comparable(t) for t, _ in own if t.isascii()}
-        # a concept the notes never mention (時間切れ for タイムアウト) is the user's wording, not a subject they hold
-        concepts = [comparable(t) for t, concept in own if concept and (t.isascii() or self._mentioned(comparable(t)))]
+        concepts = [comparable(t) for t, concept in own if concept]
         aspects_of_tail = [t for t in concepts if t not in names and tail != head and self._together(t, tail)]
         if any(not self._together(t, head) and t not in aspects_of_tail for t in concepts):
             return Resolution(text, None, "new topic")
@@ -186,10 +185,6 @@ class FollowUpResolver:
         keep_tail = (tail in self._headings and any(names_a_concept(w, tail_words) for w in tail_words)) \
             or bool(_MARKED_CODE.fullmatch(_tail_of(topic)))  # an option or a path is a subject of its own
         return Resolution(_completed(question, topic, aspect=not of_tail, keep_tail=keep_tail), topic, "aspect")
-
-    def _mentioned(self, term: str) -> bool:
-        """Do the notes mention `term` at all?"""
-        return any(term in t for t in self._texts)
 
     def _together(self, term: str, head: str) -> bool:
         """Do the notes mention `term` and `head` in one chunk (an aspect of the current subject)?"""
