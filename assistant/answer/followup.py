@@ -223,7 +223,8 @@ def _sibling_question(question: str, previous: str | None) -> str | None:
     return previous[: best.start()] + name + previous[best.end():]
 
 
-# The parts of speech of a noun compound (非同期推論: 非 + 同期 + 推論; 第3分野: 第 + 3 + 分野), and its longest sibling.
+# The parts of speech of a noun compound (非同期推論: 非 + 同期 + 推論; 第3分野: 第 + 3 + 分野), and the longest name
+# a sibling follow-up may give (longer, it is a question of its own).
 _COMPOUND_POS = frozenset({"名詞", "接頭辞", "接尾辞"})
 MAX_SIBLING_CHARS = 20
 # How many characters two compounds must end on alike to be things of one kind (推論 of リアルタイム推論 and 非同期推論).
