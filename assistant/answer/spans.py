@@ -289,8 +289,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
 # included (「**tgkill**(2)」), and an argument after an option (「**--kill-after**=*DURATION*」).
 _TERM_TAIL = r"(?:\(\d\w*\)|=\*{0,2}[^*\s,]+\*{0,2})?"  # a manual section (2), or an argument =*DURATION*
 # A note on when the term applies may close the line, as man pages write it: 「(since Linux 2.6.35)」, 「(glibc 2.26 以降)」.
-_TERM_NOTE = r"(?:\s+\([^()*]{1,40}\))?"
-_TERM_LINE = re.compile(rf"^\*{{1,2}}[^*\s][^*]*\*{{1,2}}{_TERM_TAIL}(?:[\s,/]*(?:\*{{1,2}}[^*]+\*{{1,2}}{_TERM_TAIL}|\\?\[[^\]]*\]))*{_TERM_NOTE}[\s,]*$")
+_TERM_NOTE = r"\s+\([^()*]{1,40}\)"
+_TERM_LINE = re.compile(rf"^\*{{1,2}}[^*\s][^*]*\*{{1,2}}{_TERM_TAIL}(?:[\s,/]*(?:\*{{1,2}}[^*]+\*{{1,2}}{_TERM_TAIL}|\\?\[[^\]]*\]))*(?:{_TERM_NOTE})?[\s,]*$")
 MAX_TERM_CHARS = 60
 # A sentence that points back at what it describes: 「This directory contains …」, 「この機能は …」.
 _POINTS_BACK = re.compile(r"\b(this|these)\s+[a-z]+|(この|その)[^\s、。]", re.IGNORECASE)
@@ -317,7 +317,7 @@ def definition_term(chunk_text: str, sentence: str) -> str | None:
         if is_term_line(unit):
             # the names only, without their arguments (「--kill-after=DURATION」, 「--color[=WHEN]」 → the option)
             # and without a closing note on when it applies (「no-reload (glibc 2.26 以降)」 → no-reload)
-            return re.sub(r"\[=[^\]]*\]|=[^\s,]+|\s+\([^()]*\)\s*$", "", inline_plain(unit)).strip() or None
+            return re.sub(rf"\[=[^\]]*\]|=[^\s,]+|{_TERM_NOTE}\s*$", "", inline_plain(unit)).strip() or None
     return None
 
 
