@@ -35,7 +35,7 @@ _TIME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+([\w\-]+\s+){0,3
 _EXTREME_ASKED = re.compile(r"^\s*what\s+(is|are|was|were)\s+the\s+(maximum|minimum|max|min|default|total|average|(?:lower|upper)\s+(?:limit|bound))\b")
 # "How large was the capacity …", "What is the maximum payload size …": an amount of data.
 _SIZE_ASKED = re.compile(r"\bhow (large|big)\b")
-_SIZE_WORDS = re.compile(r"\b(size|capacity)\b|\bhow (large|big)\b")
+_SIZE_WORDS = re.compile(rf"\b(size|capacity)\b|{_SIZE_ASKED.pattern}")
 # A subordinate clause before the main one ("If a process writes two messages into a pipe, does …").
 _LEADING_CLAUSE = re.compile(r"^\s*(?:if|when|whenever|after|before|once|while|unless|although|according to)\b[^,?]*,\s*")
 _WH_WORD = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|why|how)\b")
