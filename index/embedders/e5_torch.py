@@ -5,9 +5,9 @@ milliseconds, but its batch throughput on the notes' chunks is about 14 chunks/s
 dequantised once into a post-norm `torch.nn.TransformerEncoder` (XLM-R's layers; this file counts positions from 0),
 run as bf16 matrix multiplications (AMX/AVX-512 through oneDNN) 6–9× faster on batches. A CPU without native bf16
 (AVX2 only) emulates it about 6× slower than float32, so there the layers run in float32 (`compute_dtype`): on such a
-machine the man pages (463 chunks) indexed in 51 s, against 329 s in emulated bf16 and 125 s in the C engine. The
-tokenizer is the file's
-own unigram vocabulary in the `tokenizers` library, with the file's normalisation map applied first, as `e5.c` does.
+machine the man pages (463 chunks) indexed in 51 s, against 329 s in emulated bf16 and 125 s in the C engine.
+The tokenizer is the file's own unigram vocabulary in the `tokenizers` library, with the file's normalisation map
+applied first, as `e5.c` does.
 """
 
 from __future__ import annotations
