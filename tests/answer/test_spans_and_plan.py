@@ -804,11 +804,12 @@ def test_a_question_for_a_signal_or_an_error_gets_the_name_of_that_shape_not_the
 
 def chosen_with_and_without_the_bonus(question: Question, closer: Chunk, other: Chunk) -> tuple[Evidence, Evidence]:
     """The evidence chosen among `closer` (a little closer to any question) and `other`, with the default weights and
-    with no `counter` bonus (the one the asked unit, a date, a name, a choice or a code name earns)."""
+    with none of the bonuses that the asked unit, a date, a name, a choice, a code name or a left-out list item earn."""
     stored = closer_first(closer, other)
     vocabulary = NotesVocabulary.build((closer, other))
     weighted = EvidenceSelector(ConstantEmbedder(), vocabulary, stored=stored)
-    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, SelectionWeights(counter=0.0), stored=stored)
+    no_bonus = SelectionWeights(counter=0.0, date=0.0, person=0.0, option=0.0, code=0.0, sibling=0.0)
+    unweighted = EvidenceSelector(ConstantEmbedder(), vocabulary, no_bonus, stored=stored)
     return weighted.select(question, hits(closer, other))[0], unweighted.select(question, hits(closer, other))[0]
 
 
