@@ -12,6 +12,7 @@ from corpus.text import (
 )
 
 from assistant.answer.codes import code_names
+from assistant.answer.phrases import is_noun_phrase, slot_filler
 from assistant.answer.question import Question
 from assistant.answer.words import NUMBER_WORD, counted_numbers, has_counted_number, without_references
 
@@ -27,14 +28,17 @@ _CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
 # A hyphen stays when it opens a value or an option (-7, -d, --directory).
 # An English copula opens a value's clause ("is two pages"), not the value.
-_LEADING = re.compile(rf"^(?:[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
+# A conjunction that opens a stretch (「もしくは空白」) goes whole, not as its first kana (「しくは空白」).
+_LEADING = re.compile(
+    rf"^(?:もしくは|または|あるいは|および|ならびに|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
 # A copula closes a value's sentence (「-7 です」), not the value; so does the full stop after an English word.
 _TRAILING = re.compile(
     rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
 # Items of an enumeration (Recall、Precision、Accuracy): names that stay together as one candidate.
 _LIST_ITEM = re.compile(rf"[{LATIN_DIGITS}{KATAKANA}][{LATIN_DIGITS}{KATAKANA}\-. ]{{0,30}}")
 _LIST_SEPARATORS = ("、", "・", ",")
-# A one-character stretch (「表」 from 「(表)」) is an aside, tried after longer ones.
+# A one-character stretch (「表」 from 「(表)」) is an aside, tried after longer ones; but a digit is a value when the
+# question asks for a thing (「fs_passno には何を指定しますか」: 「1」).
 MIN_CANDIDATE_CHARS = 2
 # A stretch that ends like this states a condition (「ファイル出力する場合」), which rarely answers a question.
 _CONDITION_ENDS = ("場合", "とき", "時には")
@@ -209,9 +213,12 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
                 current.append(char)
         stretches.append("".join(current))
     found = []
+    noun = asks_for_a_noun(question)
     for stretch in stretches:
         for piece in _pieces(stretch):
             piece = _trimmed(piece)
+            if noun and language(piece) == "ja":
+                piece = slot_filler(piece)  # 「何を指定しますか」: 「1」 of 「1 と明記する必要があり」
             if piece and not HIRAGANA_RUN.fullmatch(piece) and not SYMBOL_RUN.fullmatch(piece):
                 found.append(piece)
     found = list(dict.fromkeys(found))
@@ -230,7 +237,7 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
                               not any(w in comparable(p) for w in slot),
                               # 「どの環境変数」, "which organization": a name or a code written in Latin letters
                               asks_kind and not _LATIN_NAME.fullmatch(p),
-                              p.endswith(_CONDITION_ENDS) or len(p) < MIN_CANDIDATE_CHARS,
+                              p.endswith(_CONDITION_ENDS) or (len(p) < MIN_CANDIDATE_CHARS and not (noun and p.isdigit())),
                               -_context_overlap(question, plain, p) if wants_number else 0))
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).
@@ -488,6 +495,22 @@ def _cells(sentence: str) -> list[str]:
     return [plain_sentence(text)]
 
 
+def asks_for_a_noun(question: Question) -> bool:
+    """Does the question ask for a thing (「何を指定しますか」) rather than an amount, a date, a name, a clause or a yes/no?"""
+    return not (question.wants_phrase or question.wants_reason or question.wants_effect or question.wants_date
+                or question.wants_number or question.wants_person or question.asked == "yesno")
+
+
+# Listed nouns shorter than this (「今回、」) are adverbs of time or place more often than items.
+MIN_LISTED_CHARS = 2
+
+
+def _listed_nouns(previous: str, following: str) -> bool:
+    """Are the Japanese texts on both sides of a 、 noun phrases, so items of one list rather than clauses?"""
+    return (min(len(previous), len(following)) >= MIN_LISTED_CHARS and language(previous) == language(following) == "ja"
+            and is_noun_phrase(previous) and is_noun_phrase(following))
+
+
 def _pieces(stretch: str) -> list[str]:
     """The stretch cut at punctuation, except that enumerated names stay one piece (「Recall、Precision」)."""
     parts = _BREAKS_KEPT.split(stretch)
@@ -496,6 +519,9 @@ def _pieces(stretch: str) -> list[str]:
         previous = _trimmed(pieces[-1])
         last_item = re.split("|".join(_LIST_SEPARATORS), previous)[-1]
         if separator in _LIST_SEPARATORS and _LIST_ITEM.fullmatch(last_item) and _LIST_ITEM.match(_trimmed(part)):
+            pieces[-1] = previous + separator + part
+        elif separator == "、" and _listed_nouns(previous, slot_filler(_trimmed(part))):
+            # 「モデルの分類や階層化、整理」: nouns listed with 、, the last one also when a predicate takes it (「共有を行う」)
             pieces[-1] = previous + separator + part
         else:
             pieces.append(part)
