@@ -20,7 +20,7 @@ CODE_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
               re.compile(r"\bE[A-Z][A-Z0-9]{2,}\b|\b[A-Z]\w*(?:Error|Exception)\b")),
     "option": (re.compile(r"オプション$|フラグ$|\b(?:option|flag|switch)$"),
                re.compile(r"(?<![\w\-/.])--?[A-Za-z0-9][\w\-]*")),
-    "variable": (re.compile(r"環境変数$|\benvironment variable$"),
+    "variable": (re.compile(r"^変数$|環境変数$|\benvironment variable$"),  # not 目的変数 (a model's target)
                  re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{2,}\b")),
     "file": (re.compile(r"ファイル$|ディレクトリ$|フォルダ$|パス$|\b(?:file|directory|folder|path)$"),
              re.compile(r"(?<![\w.])~?/[A-Za-z0-9_.\-+/]*[A-Za-z0-9_]|(?<![\w/.\-])[A-Za-z0-9_\-]{2,}\.[a-z][a-z0-9]{0,5}\b(?![.\w])")),
@@ -76,5 +76,17 @@ def code_names(kind: str | None, question_text: str, sentence: str) -> list[str]
     if kind is None:
         return []
     stated = nfkc(question_text).lower()
-    found = [m.group(0) for m in CODE_KINDS[kind][1].finditer(sentence)]
-    return list(dict.fromkeys(n for n in found if not re.search(rf"(?<![\w\-]){re.escape(nfkc(n).lower())}(?![\w\-])", stated)))
+    found = [m for m in CODE_KINDS[kind][1].finditer(sentence)
+             if not re.search(rf"(?<![\w\-]){re.escape(nfkc(m.group(0)).lower())}(?![\w\-])", stated)]
+    # names joined by a conjunction are one answer: 「CONTENT_TYPE または CONTENT_TRANSFER_ENCODING」, "SIGINT and SIGTERM"
+    spans: list[list[int]] = []
+    for match in found:
+        if spans and _JOINED.fullmatch(sentence, spans[-1][1], match.start()):
+            spans[-1][1] = match.end()
+        else:
+            spans.append([match.start(), match.end()])
+    return list(dict.fromkeys(sentence[start:end] for start, end in spans))
+
+
+# What joins names into a list: 「または」「もしくは」「および」「や」, "or", "and".
+_JOINED = re.compile(r"\s*(?:または|もしくは|あるいは|および|及び|や)\s*|\s*,?\s+(?:or|and)\s+")

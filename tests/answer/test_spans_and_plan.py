@@ -766,6 +766,8 @@ def test_a_japanese_question_over_an_english_sentence_covers_its_words_in_englis
         ("write(2) はどのエラーで失敗しますか？", "error"),
         ("Which fstab mount option keeps a filesystem from being mounted?", "option"),
         ("What environment variable sets the time zone?", "variable"),
+        ("crontab の中でどの変数を設定しますか？", "variable"),
+        ("目的変数は何ですか？", None),  # a model's target variable is no name in code
         ("What file extension is used for JSON Lines files?", None),  # file modifies extension
         ("Which two signals cannot be caught?", None),  # plural: a list, not one name
         ("どの推論オプションが推奨されますか？", "option"),
@@ -798,6 +800,11 @@ def test_a_question_for_a_signal_or_an_error_gets_the_name_of_that_shape_not_the
     assert code_names("command", "どのコマンド？", "LS_COLORS を設定する場合は dircolors を使用してください。") == ["dircolors"]
     assert code_names("command", "which command?", "Use the tar command to pack files.") == ["tar"]
     assert code_names("command", "which command?", "the files are packed and sent") == []
+    # names joined by a conjunction are one answer; a comma alone does not join them
+    assert code_names("variable", "どの変数を設定しますか", "変数 CONTENT_TYPE または CONTENT_TRANSFER_ENCODING の値に") == [
+        "CONTENT_TYPE または CONTENT_TRANSFER_ENCODING"]
+    assert code_names("signal", "どのシグナル？", "SIGINT and SIGTERM stop it, SIGHUP reloads it") == ["SIGINT and SIGTERM", "SIGHUP"]
+
     # no name of the kind: the candidates are as before
     plain = Q("エポックが多すぎると何が起きますか？")
     assert answer_candidates(plain, "エポックが多すぎると過学習につながる。") == answer_candidates(replace(plain, code_kind=None), "エポックが多すぎると過学習につながる。")
