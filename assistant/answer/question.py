@@ -62,6 +62,8 @@ _ASKS_PHRASE = re.compile(
 _ASKS_EFFECT = re.compile(r"利点|メリット|効果|長所|良い点|何が(良く|よく|改善|向上)|\b(benefits?|advantages?|effects?)\b", re.IGNORECASE)
 # Questions asking why: the answer is the reason a sentence gives before its ので / ため.
 _ASKS_REASON = re.compile(r"なぜ|何故|どうして|理由|^\s*why\b", re.IGNORECASE)
+# Questions asking what happens: the answer is what the sentence says becomes of the question's subject.
+_ASKS_OUTCOME = re.compile(r"どうな[るりっ]|\bwhat (?:happens|will happen|happened)\b", re.IGNORECASE)
 # Questions asking who: the answer is a person's or an organisation's name.
 _ASKS_PERSON = re.compile(r"誰|だれ|\bwho(?:m|se)?\b", re.IGNORECASE)
 # Japanese questions asking when; English ones are told by their asked type.
@@ -94,6 +96,7 @@ class Question:
     wants_date: bool = False  # the question asks when (いつ, when, what date): the answer is a date
     wants_person: bool = False  # the question asks who (誰, who): the answer is a name
     wants_reason: bool = False  # the question asks why (なぜ, 理由, why): the answer is the clause before ので / ため
+    wants_outcome: bool = False  # the question asks what happens (どうなる, what happens): the predicate its subject gets
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
     options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
@@ -104,7 +107,8 @@ class Question:
         """The record of `text`. With an `expander` (the index's), an English question also gets its words' translations,
         and a Japanese one over notes partly in English its words' English glosses (as words it states)."""
         question = replace(cls._analysed(text), wants_effect=asks_for_effect(text), wants_date=bool(_ASKS_DATE.search(text)),
-                           wants_person=bool(_ASKS_PERSON.search(text)), wants_reason=bool(_ASKS_REASON.search(text)))
+                           wants_person=bool(_ASKS_PERSON.search(text)), wants_reason=bool(_ASKS_REASON.search(text)),
+                           wants_outcome=bool(_ASKS_OUTCOME.search(text)))
         if question.language == "en":
             question = question._in_english(expander)
         elif expander is not None and (glosses := english_words(text, expander)):

@@ -275,6 +275,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         kinds = [p for p in found if question.kind_asked and p.endswith(question.kind_asked) and p != question.kind_asked]
         if len(longest) >= MIN_CANDIDATE_CHARS:
             found = [*kinds[:1], longest, *found]
+    if question.wants_outcome and (outcome := _outcome_clause(question, plain)):
+        found = [outcome, *found]
     if question.wants_reason and (reason := _reason_clause(question, plain)):
         found = [reason, *found]
     if named := code_names(question.code_kind, question.text, plain):
@@ -479,6 +481,17 @@ def _reason_clause(question: Question, sentence: str) -> str:
         if len(rest := _trimmed(clause[stop:])) >= MIN_REASON_CHARS:
             return rest
     return _trimmed(_without_leading_cover(question, clause))
+
+
+def _outcome_clause(question: Question, sentence: str) -> str:
+    """What a sentence says becomes of the question's subject: the stretch after the last one the question repeats that
+    leaves enough, to the end of its clause (「…に合格するとAIFも合わせて期限が更新されます」 → 「合わせて期限が更新されます」,
+    "the dispositions of ignored signals are left unchanged" → "left unchanged"); "" when none does."""
+    for _, stop in reversed(list(_covered_runs(covered_by_question(question, sentence)))):
+        rest = _trimmed(re.split(r"[;；。]|\.\s", sentence[stop:])[0].lstrip(", "))  # not ", then read(2) will block"
+        if len(rest) >= MIN_REASON_CHARS and not SYMBOL_RUN.fullmatch(rest):
+            return rest
+    return ""
 
 
 def _without_leading_cover(question: Question, clause: str) -> str:

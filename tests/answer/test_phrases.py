@@ -45,9 +45,30 @@ def test_a_question_for_a_thing_gets_the_noun_not_its_clause():
 
 
 def test_a_question_for_a_clause_keeps_the_clause():
-    question = Question.analyse("エポックを多くしすぎるとどうなりますか？")
+    question = Question.analyse("L2正則化とは何ですか？")
     assert not asks_for_a_noun(question)
-    assert answer_candidates(question, "学習回数を増やしすぎると過学習の原因となる。")[0] == "学習回数を増やしすぎると過学習の原因となる"
+    found = answer_candidates(question, "L2正則化は重みの二乗和をペナルティとして損失に加える手法で、過学習を防ぐ。")
+    assert found[0] == "重みの二乗和をペナルティとして損失に加える手法で、過学習を防ぐ"
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("AIFを保持している状態でMLAに合格すると、AIFはどうなりますか？",
+     "上位資格の位置付けのため、AIFを保持している状態でこの試験に合格するとAIFも合わせて期限が更新されます。", "合わせて期限が更新されます"),
+    ("What happens to the dispositions of ignored signals when a process calls execve(2)?",
+     "During an **execve**(2), the dispositions of handled signals are reset to the default; "
+     "the dispositions of ignored signals are left unchanged.", "left unchanged"),
+    # without the comma that closes the condition
+    ("What happens if a process reads from an empty pipe?",
+     "If a process attempts to read from an empty pipe, then read(2) will block until data is available.",
+     "then read(2) will block until data is available"),
+    # the subject's last mention leaves nothing: the one before it does
+    ("What happens by default when a process receives a real-time signal that it has no handler for?",
+     "The default action for an unhandled real-time signal is to terminate the receiving process.",
+     "to terminate the receiving process"),
+])
+def test_a_question_for_what_happens_gets_what_becomes_of_its_subject(question, sentence, expected):
+    assert Question.analyse(question).wants_outcome
+    assert answer_candidates(Question.analyse(question), sentence)[0] == expected
 
 
 @pytest.mark.parametrize("question, sentence, expected", [
