@@ -99,6 +99,7 @@ class Question:
     wants_outcome: bool = False  # the question asks what happens (どうなる, what happens): the predicate its subject gets
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
+    bare_topic: str = ""  # the noun a bare Japanese question names and nothing more: 可用性 of 「可用性は？」
     options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
     code_kind: str | None = None  # the kind of code name asked for (assistant.answer.codes): signal of 「どのシグナル」
 
@@ -147,6 +148,7 @@ class Question:
             attribute=tuple(asked_attribute(text)),
             predicate=asked_predicate(text),
             owner=asked_owner(text),
+            bare_topic=bare_topic(text),
             options=asked_options(text),
             kind_asked=asked_kind(text),
             asked="yesno" if asks_yes_or_no(text) else None,
@@ -332,6 +334,22 @@ def asked_owner(question: str) -> str:
         if words[i][0] == "の" and words[i + 1][0] in ("何", "なに") and words[i - 1][1] == "名詞":
             return words[i - 1][0]
     return ""
+
+
+# A question that names its topic and nothing more: 「可用性は？」, 「S3 Express One Zoneの可用性は？」, 「非同期推論だと？」.
+_BARE = re.compile(r"^(?P<topic>[^?？、。]+?)(?:は|って|だと|では)\s*[?？]\s*$")
+# The noun the bare topic ends on: its last run of kanji, katakana or Latin letters (可用性 of 「…の可用性」).
+_TOPIC_NOUN = re.compile(rf"(?:[{KANJI}]|[{KATAKANA_BLOCK}]|[A-Za-z0-9])+$")
+
+
+def bare_topic(question: str) -> str:
+    """The noun that a bare Japanese question names and asks the value of (可用性 of 「…の可用性は？」), or ""."""
+    match = _BARE.match(nfkc(question).strip())
+    if not match or any(head in match.group("topic") for head in _QUESTION_HEADS):
+        return ""
+    noun = _TOPIC_NOUN.search(match.group("topic"))
+    # a frame word names what kind of thing is asked for (「…できる機能は？」), not a topic the notes give a value
+    return noun.group() if noun and len(noun.group()) >= 2 and noun.group() not in FRAME_WORDS else ""
 
 
 def names_a_concept(word: str, compound: tuple[str, ...] | list[str]) -> bool:

@@ -232,7 +232,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
     found.sort(key=lambda p: (wants_number and not (re.search(r"\d", without_references(p)) or NUMBER_WORD.search(p)),
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
-                              not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)),
+                              not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)
+                                   or _told_of(plain, p, question.bare_topic)),
                               # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
                               not any(w in comparable(p) for w in slot),
                               # 「どの環境変数」, "which organization": a name or a code written in Latin letters
@@ -419,6 +420,12 @@ def _owned_by(sentence: str, candidate: str, owner: str) -> bool:
     """Does `candidate` follow 「`owner`の」 in `sentence` (「候補の割合」 for 「候補の何」)?"""
     at = sentence.find(candidate)
     return bool(owner) and at > 0 and sentence[:at].rstrip().endswith(f"{owner}の")
+
+
+def _told_of(sentence: str, candidate: str, topic: str) -> bool:
+    """Does `candidate` follow 「`topic`は」 (or が, ：) in `sentence`, as the value the sentence gives it (「可用性は99.5%」)?"""
+    at = sentence.find(candidate)
+    return bool(topic) and at > 0 and bool(re.search(rf"{re.escape(topic)}\s*(?:は|が|:|：)?\s*$", sentence[:at]))
 
 
 def _context_overlap(question: Question, sentence: str, candidate: str) -> int:

@@ -106,3 +106,23 @@ def test_a_conjunction_opening_a_stretch_goes_whole():
     found = answer_candidates(Question.analyse("fstab の各行で、フィールドの区切りに使える文字は何ですか？"),
                               "各行のフィールドは TAB 文字もしくは空白 (spaces) で区切られる。")
     assert "空白" in found and not any(c.startswith("しくは") for c in found)
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("可用性は？", "可用性"),
+    ("S3 Express One Zoneの可用性は？", "可用性"),
+    ("非同期推論だと？", "非同期推論"),
+    ("エポックとは？", ""),  # a definition, not a value
+    ("何が違うの？", ""),
+    ("可用性はどのくらいですか？", ""),  # asks more than the bare topic
+    ("KILL シグナルが送られた場合の終了ステータスは？", "終了ステータス"),
+    ("グラフを作ったりデータについて尋ねたりできる機能は？", ""),  # a frame word: which feature, not its value
+])
+def test_a_bare_question_names_its_topic(question, topic):
+    assert Question.analyse(question).bare_topic == topic
+
+
+def test_a_bare_question_gets_the_value_the_sentence_gives_its_topic():
+    sentence = "コンピューティングリソースと同一AZにファイルを格納できるため、可用性は99.5%に落ちるがデータアクセス速度は10倍になる。"
+    assert answer_candidates(Question.analyse("可用性は？"), sentence)[0] == "99.5%"
+    assert answer_candidates(Question.analyse("データの置き場所は？"), sentence)[0] != "99.5%"
