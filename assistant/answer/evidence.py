@@ -62,6 +62,7 @@ class SelectionWeights:
     instruction: float = 2.0  # penalty: the sentence gives orders instead of facts (prompt injection)
 
     def score(self, features: Mapping[str, float]) -> float:
+        """The weighted sum of a sentence's features (`EvidenceSelector.sentence_features`)."""
         return sum(getattr(self, name) * value for name, value in features.items())
 
 

@@ -32,7 +32,7 @@ def is_noun_phrase(text: str) -> bool:
     """Is `text` one Japanese noun phrase (「モデルの分類や階層化」, 「整理」, 「99.5%」), with no predicate in it? A noun
     that serves as an adverb (実際, 今回) ends none."""
     words = [w for w in _words(text) if w[2] != "空白"]
-    if not words or (words[-1][2] not in _NOUN_END_POS and words[-1][1] not in "%％") or words[-1][3] == "副詞可能":
+    if not words or (words[-1][2] not in _NOUN_END_POS and words[-1][1] not in ("%", "％")) or words[-1][3] == "副詞可能":
         return False
     return all(pos not in _PREDICATE_POS and (pos != "助詞" or surface in _JOINING) for _, surface, pos, _ in words)
 

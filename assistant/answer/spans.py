@@ -516,12 +516,13 @@ def _cells(sentence: str) -> list[str]:
 
 
 def asks_for_a_noun(question: Question) -> bool:
-    """Does the question ask for a thing (「何を指定しますか」) rather than an amount, a date, a name, a clause or a yes/no?"""
-    return not (question.wants_phrase or question.wants_reason or question.wants_effect or question.wants_date
-                or question.wants_number or question.wants_person or question.asked == "yesno")
+    """Does the question ask for a thing (「何を指定しますか」) rather than an amount, a date, a name, a clause, an outcome
+    or a yes/no?"""
+    return not (question.wants_phrase or question.wants_reason or question.wants_effect or question.wants_outcome
+                or question.wants_date or question.wants_number or question.wants_person or question.asked == "yesno")
 
 
-# Listed nouns shorter than this (「今回、」) are adverbs of time or place more often than items.
+# A one-character noun before a 、 (「他、」) is rarely an item of a list.
 MIN_LISTED_CHARS = 2
 
 
