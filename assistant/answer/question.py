@@ -168,9 +168,24 @@ _YES_NO_END = re.compile(r"(ますか|ですか|ありますか|できますか|
 
 
 def asks_yes_or_no(question: str) -> bool:
-    """Does a Japanese question ask yes or no (a question ending in か with no question word)?"""
+    """Does a Japanese question ask yes or no: one with no question word that ends in か, or, as a chat asks it, on a
+    predicate and a question mark (「指定できる？」, 「インデントしてもよい？」, 「使ったの？」)?"""
     text = nfkc(question).strip()
-    return language(text) == "ja" and bool(_YES_NO_END.search(text)) and not _INTERROGATIVES.search(text)
+    if language(text) != "ja" or _INTERROGATIVES.search(text):
+        return False
+    return bool(_YES_NO_END.search(text)) or (text.endswith(("?", "？")) and _ends_on_predicate(text.rstrip("?？ ")))
+
+
+# Parts of speech that end a predicate (使える, よい, 使った, 大丈夫), and the sentence-final particles after one (の, よね).
+_PREDICATE_END_POS = frozenset({"動詞", "形容詞", "助動詞", "形状詞"})
+_FINAL_PARTICLES = frozenset({"の", "か", "よ", "ね", "な"})
+
+
+def _ends_on_predicate(text: str) -> bool:
+    words = [(surface, pos) for surface, pos in tagged_words(text) if pos not in ("補助記号", "空白")]
+    while words and words[-1][1] == "助詞" and words[-1][0] in _FINAL_PARTICLES:
+        words.pop()
+    return bool(words) and words[-1][1] in _PREDICATE_END_POS
 
 
 def asks_for_phrase(question: str) -> bool:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.question import Question
+from assistant.answer.question import Question, asks_yes_or_no
 
 
 @pytest.mark.parametrize("text, lang, counter, wants_number", [
@@ -64,3 +64,18 @@ def test_the_record_is_frozen():
 def test_asked_predicate_and_owner(question, predicate, owner):
     analysed = Question.analyse(question)
     assert (analysed.predicate, analysed.owner) == (predicate, owner)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("tar の --delete は圧縮したアーカイブにも使えますか？", True),
+    ("名前で範囲を指定できる？", True),  # a chat's yes/no: a predicate and a question mark
+    ("行頭にスペースを入れてもよい？", True),
+    ("筆者はそれ使ったの？", True),
+    ("可用性は？", False),  # a bare topic
+    ("非同期推論だと？", False),
+    ("何を指定できる？", False),  # a question word
+    ("JSON Linesってどんなフォーマット？", False),
+    ("Can tar join compressed archives?", False),  # English yes/no questions are told by asked_type
+])
+def test_a_japanese_yes_or_no_question_is_told_by_its_end(question, expected):
+    assert asks_yes_or_no(question) is expected

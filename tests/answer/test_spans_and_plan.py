@@ -240,7 +240,9 @@ def test_a_choice_question_is_answered_with_the_choice_the_sentence_names(questi
 
 
 def test_a_sentence_that_only_repeats_the_question_has_no_candidate():
-    assert answer_candidates(Q("エポックが多すぎると過学習につながる？"), "エポックが多すぎると過学習につながる。") == ()
+    assert answer_candidates(Q("エポックが多すぎると過学習につながる"), "エポックが多すぎると過学習につながる。") == ()
+    # asked yes or no, the sentence that says so is the answer
+    assert answer_candidates(Q("エポックが多すぎると過学習につながる？"), "エポックが多すぎると過学習につながる。")[0] == "エポックが多すぎると過学習につながる"
 
 
 def test_plain_sentence_reads_table_rows_and_list_items():
