@@ -182,16 +182,23 @@ def word_positions(text: str) -> tuple[frozenset[int], frozenset[int]]:
     """One MeCab pass over `text`: (the offsets where a word starts or ends, 0 and len(text) included; the offsets
     where a word starts that counts things, UniDic's 助数詞 and 助数詞可能: 分, 分間, 年間, 問), so that the 分 of 分野
     or the 年 of 年度 can be told from a counter."""
-    bounds, counters, position = {0, len(text)}, set(), 0
+    bounds, counters = {0, len(text)}, set()
+    for start, word in tagged_spans(text):
+        bounds.update((start, start + len(word.surface)))
+        if word.feature.pos3 in ("助数詞", "助数詞可能"):
+            counters.add(start)
+    return frozenset(bounds), frozenset(counters)
+
+
+def tagged_spans(text: str) -> Iterator[tuple[int, Any]]:
+    """(offset into `text`, MeCab word) for each word of `text` as written (not normalised)."""
+    position = 0
     for word in tag(text):
         start = text.find(word.surface, position)
         if start < 0:
             continue
         position = start + len(word.surface)
-        bounds.update((start, position))
-        if word.feature.pos3 in ("助数詞", "助数詞可能"):
-            counters.add(start)
-    return frozenset(bounds), frozenset(counters)
+        yield start, word
 
 
 def word_boundaries(text: str) -> frozenset[int]:

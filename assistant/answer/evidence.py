@@ -139,7 +139,7 @@ class EvidenceSelector:
         return tuple(scored)
 
     def sentence_features(self, question: Question, hit: Hit, sentence: str, similarity: float,
-                          named: frozenset[str] = frozenset(), siblings: frozenset[str] | set[str] = frozenset()) -> dict[str, float]:
+                          named: frozenset[str], siblings: set[str]) -> dict[str, float]:
         """The signals that `SelectionWeights` mixes into a sentence's score, signed as they count (penalties < 0).
         `named`: the notes the question names (when a hit is from one); `siblings`: the list items it leaves out."""
         # A definition-list description counts its term's words (「**-k**, **--kill-after**」) as its own; the term

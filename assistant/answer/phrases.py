@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.text import tag
+from corpus.text import tagged_spans, tagged_words
 
 # Parts of speech that make a phrase a predicate rather than a noun phrase.
 _PREDICATE_POS = frozenset({"動詞", "助動詞", "形容詞"})
@@ -18,14 +18,7 @@ _LIGHT_VERBS = frozenset({"する", "さ", "し", "され", "でき", "できる
 
 def _words(text: str) -> list[tuple[int, str, str, str]]:
     """(offset, surface, part of speech, its third level) of each MeCab word of `text`, offsets into `text` itself."""
-    words, at = [], 0
-    for word in tag(text):
-        at = text.find(word.surface, at)
-        if at < 0:  # MeCab rewrote the surface (it should not): give up on offsets
-            return []
-        words.append((at, word.surface, word.feature.pos1, word.feature.pos3))
-        at += len(word.surface)
-    return words
+    return [(at, word.surface, word.feature.pos1, word.feature.pos3) for at, word in tagged_spans(text)]
 
 
 def is_noun_phrase(text: str) -> bool:
@@ -47,9 +40,20 @@ def slot_filler(text: str) -> str:
         after = words[k + 1]
         if surface == "と" and after[1] in ("し", "する"):
             continue  # として, とする: the noun is named as something, not handed to a predicate
-        governs = after[2] == "動詞" or (after[2] == "名詞" and k + 2 < len(words) and words[k + 2][1] in _LIGHT_VERBS)
-        if governs and is_noun_phrase(text[:at].strip()):
-            return text[:at].strip()
-        if governs:
-            break
+        if after[2] == "動詞" or (after[2] == "名詞" and k + 2 < len(words) and words[k + 2][1] in _LIGHT_VERBS):
+            head = text[:at].strip()  # the first particle that hands a noun to a predicate decides
+            return head if is_noun_phrase(head) else text
     return text
+
+
+# Parts of speech that end a predicate (使える, よい, 使った, 大丈夫), and the sentence-final particles after one (の, よね).
+_PREDICATE_END_POS = frozenset({"動詞", "形容詞", "助動詞", "形状詞"})
+_FINAL_PARTICLES = frozenset({"の", "か", "よ", "ね", "な"})
+
+
+def ends_on_predicate(text: str) -> bool:
+    """Does Japanese `text` end on a predicate, sentence-final particles aside (「指定できる」, 「使ったの」), not a noun?"""
+    words = [(surface, pos) for surface, pos in tagged_words(text) if pos not in ("補助記号", "空白")]
+    while words and words[-1][1] == "助詞" and words[-1][0] in _FINAL_PARTICLES:
+        words.pop()
+    return bool(words) and words[-1][1] in _PREDICATE_END_POS

@@ -11,6 +11,7 @@ from corpus.units import MONEY_KEY
 
 from assistant.answer.codes import asked_code_kind
 from assistant.answer.english import NUMBER_TYPES, asked_type, asked_unit, english_words, notes_words
+from assistant.answer.phrases import ends_on_predicate
 from assistant.answer.words import DIGITS
 
 if TYPE_CHECKING:
@@ -173,19 +174,8 @@ def asks_yes_or_no(question: str) -> bool:
     text = nfkc(question).strip()
     if language(text) != "ja" or _INTERROGATIVES.search(text):
         return False
-    return bool(_YES_NO_END.search(text)) or (text.endswith(("?", "？")) and _ends_on_predicate(text.rstrip("?？ ")))
+    return bool(_YES_NO_END.search(text)) or (text.endswith(("?", "？")) and ends_on_predicate(text.rstrip("?？ ")))
 
-
-# Parts of speech that end a predicate (使える, よい, 使った, 大丈夫), and the sentence-final particles after one (の, よね).
-_PREDICATE_END_POS = frozenset({"動詞", "形容詞", "助動詞", "形状詞"})
-_FINAL_PARTICLES = frozenset({"の", "か", "よ", "ね", "な"})
-
-
-def _ends_on_predicate(text: str) -> bool:
-    words = [(surface, pos) for surface, pos in tagged_words(text) if pos not in ("補助記号", "空白")]
-    while words and words[-1][1] == "助詞" and words[-1][0] in _FINAL_PARTICLES:
-        words.pop()
-    return bool(words) and words[-1][1] in _PREDICATE_END_POS
 
 
 def asks_for_phrase(question: str) -> bool:
