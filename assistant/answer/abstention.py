@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.text import HIRAGANA, KANJI, comparable, language, nfkc
+from corpus.text import HIRAGANA, KANJI, comparable, language, nfkc, tagged_spans
 from corpus.text import english_stop_words
 from corpus.units import is_known_unit
 from index.crosslingual import ENGLISH_QUESTION_WORDS
@@ -14,7 +14,7 @@ from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_c
 from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number, states_an_amount
 from assistant.answer.codes import NAMED_KINDS, code_names, is_kind_word
 from assistant.answer.evidence import Evidence
-from assistant.answer.spans import plain_sentence
+from assistant.answer.spans import names_in, plain_sentence
 
 # A kanji or hiragana right after a number: a counter (1つ, 3行, 2024年).
 _COUNTED_AFTER = re.compile(f"[{KANJI}{HIRAGANA}]")
@@ -25,6 +25,8 @@ ABSTAIN_BELOW = 0.80
 # with the answer in the notes): its floor is this much lower. English dev questions (dev, dev_en, manpages dev)
 # with an answer scored 0.771 or more; those without one are caught by the name and topic checks.
 CROSSLINGUAL_MARGIN = 0.04
+# Who wrote the notes, as notes name them: an answer to 「誰が受験しましたか」.
+WRITERS = frozenset({"筆者", "著者", "作者", "私", "僕", "自分"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class AbstentionRule:
     check_note: bool = True
     check_amount: bool = True
     check_code: bool = True
+    check_person: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -71,6 +74,15 @@ def unknown_english_topic(question: Question, vocabulary: NotesVocabulary) -> st
     if words and not any(vocabulary.mentions(w) for w in words):
         return ", ".join(words)
     return None
+
+
+def names_someone(question: Question, sentence: str) -> bool:
+    """Does `sentence` name someone who can answer a who-question: a name in Latin letters that the question does not
+    state, or in Japanese a proper noun or a pronoun (山田, 私), or the writer (筆者)?"""
+    if names_in(question, sentence):
+        return True
+    return any(word.feature.pos2 == "固有名詞" or word.feature.pos1 == "代名詞" or word.surface in WRITERS
+               for _, word in tagged_spans(plain_sentence(sentence)))
 
 
 def missing_attribute(question: Question, context: str) -> str | None:
@@ -137,6 +149,8 @@ def reason_to_abstain(
     named = code_names(question.code_kind, question.text, plain_sentence(evidence.sentence))
     if rule.check_code and question.code_kind in NAMED_KINDS and not named:
         return f"the question asks for a {question.code_kind} name and the evidence names none"  # 「どのシグナル」
+    if rule.check_person and question.wants_person and not names_someone(question, evidence.sentence):
+        return "the question asks who and the evidence names no one"  # 「Hyperbandを提案したのは誰」
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")
     if rule.check_names:
         leading = leading_context(evidence, vocabulary)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from corpus.chunking import units
 from corpus.text import (
-    CLAUSE_MARKS, HIRAGANA_RUN, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
+    CLAUSE_MARKS, HIRAGANA_RUN, KANJI, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
     comparable, inline_plain, language, nfkc, word_boundaries,
 )
 
@@ -29,11 +29,12 @@ _CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # A hyphen stays when it opens a value or an option (-7, -d, --directory).
 # An English copula opens a value's clause ("is two pages"), not the value.
 # A conjunction that opens a stretch (「もしくは空白」) goes whole, not as its first kana (「しくは空白」).
+# Manual pages quote a value roff-style, ``noauto'': the marks are not part of it.
 _LEADING = re.compile(
-    rf"^(?:もしくは|または|あるいは|および|ならびに|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
+    rf"^(?:もしくは|または|あるいは|および|ならびに|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=`]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
 # A copula closes a value's sentence (「-7 です」), not the value; so does the full stop after an English word.
 _TRAILING = re.compile(
-    rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
+    rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|''|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
 # Items of an enumeration (Recall、Precision、Accuracy): names that stay together as one candidate.
 _LIST_ITEM = re.compile(rf"[{LATIN_DIGITS}{KATAKANA}][{LATIN_DIGITS}{KATAKANA}\-. ]{{0,30}}")
 _LIST_SEPARATORS = ("、", "・", ",")
@@ -180,6 +181,39 @@ def _capitalised_word_at(text: str, k: int, step: int) -> bool:
     return 0 <= k < len(text) and (text[k].isupper() or text[k].isdigit())
 
 
+# The particles after which a word modifies the phrase that follows it: 「モデルの分類」, 「JSONを複数行出力する…」.
+_MODIFYING = ("の", "を")
+# Characters of one script, which run on into one word: katakana (モデルコレクション), kanji, Latin letters and digits.
+_SCRIPTS = (re.compile(f"[{KATAKANA}]"), re.compile(f"[{KANJI}]"), re.compile(f"[{LATIN_DIGITS}]"))
+
+
+def _inside_longer_words(question: Question, piece: str) -> bool:
+    """Does the question hold `piece` only as the part of a longer word of the same script (モデル of
+    モデルコレクション, JSON of JSON Lines), never as a word of its own?"""
+    text, found = question.folded, False
+    start = text.find(piece)
+    while start >= 0:
+        end = start + len(piece)
+        joined = any(script.match(piece[0]) and script.match(text[start - 1]) for script in _SCRIPTS) if start > 0 else False
+        joined = joined or (end < len(text) and any(script.match(piece[-1]) and script.match(text[end]) for script in _SCRIPTS))
+        if not joined:
+            return False
+        found = True
+        start = text.find(piece, start + 1)
+    return found
+
+
+def _release_modifiers(question: Question, text: str, covered: list[bool]) -> list[bool]:
+    """Uncover a word that modifies the stretch after it (「モデルの分類や階層化」) when the question holds it only inside a
+    longer word (「モデルコレクション」): the answer's phrase is the notes' whole phrase, not the question's word."""
+    released = list(covered)
+    for i, j in _covered_runs(covered):
+        if (j + 1 < len(text) and text[j] in _MODIFYING and not covered[j + 1] and _CONTENT_CHAR.match(text[j + 1])
+                and _inside_longer_words(question, folded(text[i:j])[0])):
+            released[i:j] = [False] * (j - i)
+    return released
+
+
 def _trimmed(piece: str) -> str:
     return _TRAILING.sub("", _LEADING.sub("", piece)).strip()
 
@@ -204,6 +238,7 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         crossed = question.language == "ja" and language(text) == "en"
         covered = _release_listed(text, _release_glued(text, _snapped_to_words(text, covered_by_question(question, text)),
                                                        names_only=crossed))
+        covered = _release_modifiers(question, text, covered)
         current: list[str] = []
         for char, is_covered in zip(text, covered):
             if is_covered:

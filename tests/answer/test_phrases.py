@@ -72,7 +72,7 @@ def test_a_question_for_what_happens_gets_what_becomes_of_its_subject(question, 
 
 
 @pytest.mark.parametrize("question, sentence, expected", [
-    ("Model Registryのモデルコレクションは何に利用できますか？", "- モデルコレクション: モデルの分類や階層化、整理に利用できる。", "分類や階層化、整理"),
+    ("Model Registryのモデルコレクションは何に利用できますか？", "- モデルコレクション: モデルの分類や階層化、整理に利用できる。", "モデルの分類や階層化、整理"),
     ("試験の出題形式は何ですか？", "出題形式は選択問題、並び替え、組み合わせです。", "選択問題、並び替え、組み合わせ"),
 ])
 def test_nouns_listed_with_a_comma_stay_one_candidate(question, sentence, expected):

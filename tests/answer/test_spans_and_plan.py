@@ -166,6 +166,13 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         # verb (指定できる) points at it before the stretch that names the asked noun (表示精度)
         ("date コマンドで FMT に指定できる精度は何ですか？", "FMT は日付と時刻の表示精度で、 'date', 'hours', 'ns' が指定できる。",
          "'date', 'hours', 'ns'"),
+        # a word the question holds only inside a longer one (モデルコレクション, JSON Lines) keeps modifying the answer
+        ("モデルコレクションは何に使える？", "モデルコレクション: モデルの分類や階層化、整理に利用できる。", "モデルの分類や階層化、整理"),
+        ("JSON Linesってどんなフォーマット？", "JSON Lines: JSONを複数行出力するフォーマット", "JSONを複数行出力するフォーマット"),
+        ("コレクションはモデルの何に使えますか？", "モデルコレクション: モデルの分類や階層化、整理に利用できる。", "分類や階層化、整理"),  # モデル asked
+        # a manual page's roff quotes are not part of the value
+        ("Which mount option keeps a filesystem from being mounted at boot?",
+         "どのようなファイルシステムにも適用できるオプションは、 ``noauto'' (ブート時にマウントしない) である。", "noauto"),
     ],
 )
 def test_answer_candidates_drop_the_question_words(question, sentence, first):
@@ -324,6 +331,10 @@ def evidence_for(selector, question, *chunks):
         ("hier(7) で NIS のデータベースを指すのはどの環境変数ですか？", (HIER,), "asks for a variable name"),
         ("エポックが多すぎるとどのシグナルが届きますか？", (EPOCH,), "asks for a signal name"),
         ("エポックが多すぎるときはどのオプションを使いますか？", (EPOCH,), None),  # an option may be a plain word
+        # a who-question over a sentence that names no one: a Latin name, a Japanese proper noun, or the writer
+        ("エポックを考えたのは誰ですか？", (EPOCH,), "asks who"),
+        ("Who wrote ls?", (Chunk("c7", "ls.1.md", "AUTHOR", "Written by Richard M. Stallman."),), None),
+        ("エポックを考えたのは誰ですか？", (Chunk("c8", "mla-c01-notes.md", "機械学習基礎 > エポック", "エポックは山田太郎が考えた。"),), None),
     ],
 )
 def test_abstention_checks(selector, question, chunks, reason):
