@@ -11,7 +11,9 @@ from corpus.units import is_known_unit
 from index.crosslingual import ENGLISH_QUESTION_WORDS
 
 from assistant.answer.question import FRAME_WORDS, LOANWORD, Question, names_a_concept
-from assistant.answer.words import DIGITS, NotesVocabulary, has_counted_number, states_an_amount
+from assistant.answer.words import (
+    DIGITS, NotesVocabulary, asked_qualifiers, has_counted_number, states_an_amount, states_qualifier,
+)
 from assistant.answer.codes import NAMED_KINDS, code_names, is_kind_word
 from assistant.answer.evidence import Evidence
 from assistant.answer.spans import names_in, plain_sentence
@@ -43,6 +45,7 @@ class AbstentionRule:
     check_amount: bool = True
     check_code: bool = True
     check_person: bool = True
+    check_qualifier: bool = True
 
 
 DEFAULT_RULE = AbstentionRule()
@@ -83,6 +86,16 @@ def names_someone(question: Question, sentence: str) -> bool:
         return True
     return any(word.feature.pos2 == "固有名詞" or word.feature.pos1 == "代名詞" or word.surface in WRITERS
                for _, word in tagged_spans(plain_sentence(sentence)))
+
+
+def unstated_qualifier(question: Question, evidence: Evidence) -> str | None:
+    """The qualifier the question asks its value with (a default, a maximum, a minimum) that a Japanese evidence
+    sentence and its heading never state, or None. English sentences often leave a default unsaid ("the pipe capacity
+    is 16 pages"), so they are not checked."""
+    if language(evidence.sentence) != "ja":
+        return None
+    stated = f"{evidence.chunk.heading_path} {evidence.sentence}"
+    return next((name for name in asked_qualifiers(question.text) if not states_qualifier(name, stated)), None)
 
 
 def missing_attribute(question: Question, context: str) -> str | None:
@@ -149,6 +162,8 @@ def reason_to_abstain(
     named = code_names(question.code_kind, question.text, plain_sentence(evidence.sentence))
     if rule.check_code and question.code_kind in NAMED_KINDS and not named:
         return f"the question asks for a {question.code_kind} name and the evidence names none"  # 「どのシグナル」
+    if rule.check_qualifier and (qualifier := unstated_qualifier(question, evidence)):
+        return f"the question asks for a {qualifier} value and the evidence states none"  # 「既定のスレッド数は」
     if rule.check_person and question.wants_person and not names_someone(question, evidence.sentence):
         return "the question asks who and the evidence names no one"  # 「Hyperbandを提案したのは誰」
     context = comparable(f"{chunk.heading_path} {chunk.text}") + vocabulary.leads.get(chunk.source, "")

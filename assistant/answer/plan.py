@@ -10,7 +10,7 @@ from corpus.chunking import HEADING_SEPARATOR
 from corpus.text import CLAUSE_MARKS, HIRAGANA, PARTICLES, TRAILING_CONNECTIVES, WORD_CHARS, word_boundaries
 
 from assistant.config import GenerationParams
-from assistant.answer.spans import DATE, answer_candidates, definition_term, plain_sentence
+from assistant.answer.spans import DATE, answer_candidates, definition_term, heading_term, plain_sentence
 from assistant.answer.words import counted_numbers
 from assistant.generators.base import SpanConstraint
 from assistant.answer.question import Question
@@ -60,7 +60,8 @@ def grounded_plan(question: Question, evidence: Evidence, params: GenerationPara
     tokens only.
     """
     sentence = plain_sentence(evidence.sentence)
-    term = definition_term(evidence.chunk.text, evidence.sentence)
+    # the definition list's term, else a heading that names the sentence's subject
+    term = definition_term(evidence.chunk.text, evidence.sentence) or heading_term(question, evidence.heading_path)
     found = answer_candidates(question, evidence.sentence, term)[:candidates] or (sentence.rstrip("。"),)
     sources = tuple(f"{ANSWER_OPEN}{c}{ANSWER_CLOSE}" for c in found)
     heading = evidence.heading_path.rsplit(HEADING_SEPARATOR, 1)[-1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from corpus.chunking import units
+from corpus.chunking import HEADING_SEPARATOR, units
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KANJI, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
     comparable, inline_plain, language, nfkc, word_boundaries,
@@ -31,7 +31,7 @@ _CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # A conjunction that opens a stretch (「もしくは空白」) goes whole, not as its first kana (「しくは空白」).
 # Manual pages quote a value roff-style, ``noauto'': the marks are not part of it.
 _LEADING = re.compile(
-    rf"^(?:もしくは|または|あるいは|および|ならびに|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=`]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were)\s)+")
+    rf"^(?:もしくは|または|あるいは|および|ならびに|かつ(?=[\s、])|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=`]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were|or|and)\s)+")
 # A copula closes a value's sentence (「-7 です」), not the value; so does the full stop after an English word.
 _TRAILING = re.compile(
     rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|''|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
@@ -59,10 +59,14 @@ def plain_sentence(sentence: str) -> str:
 
 
 def _is_whole_word(haystack: str, start: int, end: int, breaks: frozenset[int]) -> bool:
-    """An ASCII match must not cut a longer ASCII word (「ML」 inside 「MLflow」); dropped spaces still separate words."""
-    before = start > 0 and start not in breaks and _WORD_CHAR.match(haystack[start - 1]) and _WORD_CHAR.match(haystack[start])
-    after = (end < len(haystack) and end not in breaks
-             and _WORD_CHAR.match(haystack[end]) and _WORD_CHAR.match(haystack[end - 1]))
+    """An ASCII match must not cut a longer ASCII word (「ML」 inside 「MLflow」), nor a word joined by hyphens
+    (status of --preserve-status); dropped spaces still separate words."""
+    before = start > 0 and start not in breaks and _WORD_CHAR.match(haystack[start]) and (
+        _WORD_CHAR.match(haystack[start - 1])
+        or (haystack[start - 1] == "-" and start - 1 not in breaks and start > 1 and _WORD_CHAR.match(haystack[start - 2])))
+    after = end < len(haystack) and end not in breaks and _WORD_CHAR.match(haystack[end - 1]) and (
+        _WORD_CHAR.match(haystack[end])
+        or (haystack[end] == "-" and end + 1 < len(haystack) and end + 1 not in breaks and _WORD_CHAR.match(haystack[end + 1])))
     return not (before or after)
 
 
@@ -295,7 +299,7 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
         found.sort(key=lambda p: not _after_cause(plain, p))
     if question.asked == "yesno" and not re.search(r"\bor\b", question.text):
         # Yes or no: the clause that ends the sentence, where its predicate settles it (「…ので、来年も続けていこうと思います」).
-        settled = _settling_clause(plain.rstrip("。. "))
+        settled = _asked_clause(question, plain.rstrip("。. ")) or _settling_clause(plain.rstrip("。. "))
         if len(settled) >= MIN_CANDIDATE_CHARS:
             return tuple(dict.fromkeys([settled, *found]))
     if question.kind_asked:
@@ -364,6 +368,22 @@ def definition_term(chunk_text: str, sentence: str) -> str | None:
             # and without a closing note on when it applies (「no-reload (glibc 2.26 以降)」 → no-reload)
             return re.sub(rf"\[=[^\]]*\]|=[^\s,]+|{_TERM_NOTE}\s*$", "", inline_plain(unit)).strip() or None
     return None
+
+
+# A heading that names a product in Latin letters, every word capitalised (Amazon SageMaker Debugger, JSON Lines), not
+# a manual page's section (DESCRIPTION, Standard signals, I/O on pipes and FIFOs), a single word (Encoding) or a
+# heading that goes on in Japanese (Amazon SageMaker AI推論オプション).
+_NAME_HEADING = re.compile(r"(?=.*[a-z])[A-Z0-9][A-Za-z0-9.\-]*(?: [A-Z0-9][A-Za-z0-9.\-]*)+")
+
+
+def heading_term(question: Question, heading_path: str) -> str | None:
+    """The name a section's heading gives its sentences' subject (「Amazon SageMaker Debugger」 over 「モデルの問題を検出、
+    修正するための機能」) when the heading is such a name and the question does not name it by its last word
+    (「SageMaker Debuggerって何のための機能？」 asks about it, not for it); else None."""
+    heading = inline_plain(heading_path.rsplit(HEADING_SEPARATOR, 1)[-1]).strip()
+    if not _NAME_HEADING.fullmatch(heading) or _shares(question, folded(heading.split()[-1])[0]):
+        return None
+    return heading
 
 
 def _names_the_term(question: Question, term: str) -> bool:
@@ -503,6 +523,26 @@ def _settling_clause(sentence: str) -> str:
         return last if len(last.split()) >= MIN_SETTLING_WORDS else sentence
     last = _CLAUSE_JOIN.split(sentence)[-1].strip()
     return last if len(last) >= MIN_SETTLING_CHARS else sentence
+
+
+def _asked_clause(question: Question, sentence: str) -> str:
+    """When a Japanese sentence settles a yes/no question before its last clause (「…の下位資格という位置付けではないため、
+    両方更新が必要です」 for 「…という位置付けなのですか」): that clause from the question's last word on
+    (「位置付けではない」); "" when the last clause holds that word or no clause does."""
+    words = [w for w in question.content_words if len(w) >= MIN_SHARED_CHARS]
+    if question.language != "ja" or language(sentence) != "ja" or not words:
+        return ""
+    asked = words[-1]
+    clauses = [c.strip() for c in _CLAUSE_JOIN.split(sentence)]
+    if len(clauses) < 2 or asked in nfkc(clauses[-1]).lower():
+        return ""
+    for clause in reversed(clauses[:-1]):
+        at = nfkc(clause).lower().find(asked)
+        if at >= 0 and len(nfkc(clause)) == len(clause):
+            while at > 0 and _CONTENT_CHAR.match(clause[at - 1]):  # the whole word: 位置付け, not its 付け
+                at -= 1
+            return re.sub(r"(?:ので|ため)$", "", clause[at:]).strip()
+    return ""
 
 
 # A clause that gives a reason ends on one of these (「…現実的でないため、」, 「…バイナリファイルなので」).

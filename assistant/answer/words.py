@@ -18,6 +18,27 @@ DIGITS = re.compile(r"(?<![a-z\-\d])\d+(?![a-z\d])")
 # Units that count the same thing: 何割 is answered in percent (28%) as often as in 割.
 _SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割"), "パーセント": ("%", "パーセント")}
 
+# Values a question asks for with a qualifier (the words that ask for one), and how notes state one: a default
+# (「既定のスレッド数」, and 「…3 倍分が…割り当てられます」 states none), a maximum, a minimum.
+QUALIFIERS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "default": (re.compile(r"既定|デフォルト|初期値|\bdefault", re.IGNORECASE),
+                re.compile(r"既定|デフォルト|初期値|初期設定|省略|指定し(?:ない|なかった)|指定されて?(?:い)?ない|指定がな|default", re.IGNORECASE)),
+    "maximum": (re.compile(r"最大|上限|最長|最多|\b(?:at most|maximum|max|up to)\b", re.IGNORECASE),
+                re.compile(r"最大|上限|最長|最多|まで|以下|以内|超え|\b(?:limit|max|maximum|up to|at most|cap)", re.IGNORECASE)),
+    "minimum": (re.compile(r"最小|最低|下限|\b(?:at least|minimum)\b", re.IGNORECASE),
+                re.compile(r"最小|最低|下限|以上|少なくとも|\b(?:at least|minimum|min)\b", re.IGNORECASE)),
+}
+
+
+def asked_qualifiers(question: str) -> tuple[str, ...]:
+    """The qualifiers (QUALIFIERS) a question asks its value with: default of 「既定のスレッド数は」."""
+    return tuple(name for name, (asked, _) in QUALIFIERS.items() if asked.search(question))
+
+
+def states_qualifier(name: str, text: str) -> bool:
+    """Does `text` state the qualifier `name` (デフォルト, 省略時, 上限, "at least")?"""
+    return bool(QUALIFIERS[name][1].search(text))
+
 
 # English numbers written as words ("six domains", "four bytes").
 _NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
