@@ -22,7 +22,8 @@ _SAME_UNIT = {"割": ("割", "%"), "%": ("%", "割"), "パーセント": ("%", "
 # (「既定のスレッド数」, and 「…3 倍分が…割り当てられます」 states none), a maximum, a minimum.
 QUALIFIERS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "default": (re.compile(r"既定|デフォルト|初期値|\bdefault", re.IGNORECASE),
-                re.compile(r"既定|デフォルト|初期値|初期設定|省略|指定し(?:ない|なかった)|指定されて?(?:い)?ない|指定がな|default", re.IGNORECASE)),
+                re.compile(r"既定|デフォルト|初期値|初期設定|省略|(?:指定|設定)(?:され(?:てい)?な|しな|がな)|与えられ(?:てい)?な|default",
+                           re.IGNORECASE)),
     "maximum": (re.compile(r"最大|上限|最長|最多|\b(?:at most|maximum|max|up to)\b", re.IGNORECASE),
                 re.compile(r"最大|上限|最長|最多|まで|以下|以内|超え|\b(?:limit|max|maximum|up to|at most|cap)", re.IGNORECASE)),
     "minimum": (re.compile(r"最小|最低|下限|\b(?:at least|minimum)\b", re.IGNORECASE),

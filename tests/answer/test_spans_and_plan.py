@@ -16,7 +16,9 @@ from assistant.answer.codes import code_names
 from assistant.answer.spans import answer_candidates, definition_term, heading_term, plain_sentence
 from assistant.generators.base import Generator
 from assistant.generators.grammar import is_span_of
-from assistant.answer.words import NotesVocabulary, counted_numbers, has_counted_number, states_an_amount
+from assistant.answer.words import (
+    NotesVocabulary, asked_qualifiers, counted_numbers, has_counted_number, states_an_amount, states_qualifier,
+)
 from assistant.answer.pipeline import Pipeline
 from assistant.answer.prompt import ANSWER_CLOSE, ANSWER_OPEN
 from assistant.answer.evidence import Evidence, EvidenceSelector, SelectionWeights
@@ -273,6 +275,20 @@ def test_asked_counter(question, counter):
 ])
 def test_counted_number_accepts_units_that_count_the_same(text, counter, expected):
     assert has_counted_number(text, counter) is expected
+
+
+@pytest.mark.parametrize("question, text, stated", [
+    ("既定のスレッド数は？", "スレッド数を指定しなかった場合は 1 になる。", True),
+    ("既定のスレッド数は？", "引数が指定されなかった場合は CPU の数を使う。", True),
+    ("既定のスレッド数は？", "TZ が設定されていなければ UTC を使う。", True),
+    ("既定のスレッド数は？", "各スレッドに 3 倍分が割り当てられます。", False),
+    ("最大何行まで書けますか？", "1 行に 1 つの IP アドレスがある。", False),
+    ("最大何行まで書けますか？", "値の上限は 5 である。", True),
+    ("最低いくつ必要ですか？", "少なくとも 8 つ必要である。", True),
+])
+def test_a_qualifier_the_question_asks_and_how_notes_state_it(question, text, stated):
+    (asked,) = asked_qualifiers(question)
+    assert states_qualifier(asked, text) is stated
 
 
 @pytest.mark.parametrize("text, counter, amounts", [
