@@ -69,6 +69,9 @@ _ASKS_OUTCOME = re.compile(r"どうな[るりっ]|\bwhat (?:happens|will happen|
 _ASKS_PERSON = re.compile(r"誰|だれ|\bwho(?:m|se)?\b", re.IGNORECASE)
 # Japanese questions asking when; English ones are told by their asked type.
 _ASKS_DATE = re.compile(r"いつ|何年何月|何月何日|日付は|日時は")
+# "What availability does …", "Which port is …": the noun an English question asks the value of.
+_ASKED_NOUN = re.compile(r"^\s*(?:what|which)\s+([a-z][a-z\-]+)\s+(?:does|do|did|is|are|was|were|can|will|has|have)\b",
+                         re.IGNORECASE)
 _QUESTION_HEADS = ("いく", "何", "どれ", "どの", "どう", "どんな", "どこ", "いつ", "だれ", "誰")
 
 
@@ -101,6 +104,8 @@ class Question:
     predicate: str = ""  # what a Japanese question does to what it asks: 実行 of 「何を実行しますか」, 使 of 「何を使う」
     owner: str = ""  # whose part a Japanese question asks: 候補 of 「候補の何を指定しますか」
     bare_topic: str = ""  # the noun a bare Japanese question names and nothing more: 可用性 of 「可用性は？」
+    asked_noun: tuple[str, ...] = ()  # the notes' words for the noun an English question asks the value of (可用性 for
+    # "What availability does … drop to?"), read as a bare question's noun is
     options: tuple[str, ...] = ()  # the choices a Japanese question offers: 分類モデル, 回帰モデル of 「…のどちら」
     code_kind: str | None = None  # the kind of code name asked for (assistant.answer.codes): signal of 「どのシグナル」
 
@@ -126,8 +131,10 @@ class Question:
         asked = asked_type(self.text)
         translations = notes_words(self.text, expander, self.counter) if expander is not None else None
         folded_text, _, breaks = folded(" ".join((self.text, *(translations or ()))))
+        noun = _ASKED_NOUN.match(self.text)
+        asked_noun = notes_words(noun.group(1), expander) if noun and expander is not None else ()
         # The asked type decides (a "when" clause inside a which-question asks for no date).
-        return replace(self, asked=asked, wants_number=asked in NUMBER_TYPES,
+        return replace(self, asked=asked, asked_noun=asked_noun, wants_number=asked in NUMBER_TYPES,
                        content_words=tuple(dict.fromkeys((*self.content_words, *(translations or ())))),
                        translations=translations, folded=folded_text, breaks=breaks)
 

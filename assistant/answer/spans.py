@@ -272,7 +272,7 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
                               bool(counter) and not has_counted_number(p, counter),
                               # 「何を実行しますか」: the stretch the sentence goes on to do that to (「Lambdaの実行」)
                               not (_followed_by(plain, p, question.predicate) or _owned_by(plain, p, question.owner)
-                                   or _told_of(plain, p, question.bare_topic)),
+                                   or any(_told_of(plain, p, t) for t in (question.bare_topic, *question.asked_noun))),
                               # 「RFC は何ですか」: the stretch that carries the asked noun (「RFC 952」) fills the slot
                               not any(w in comparable(p) for w in slot),
                               # 「どの環境変数」, "which organization": a name or a code written in Latin letters

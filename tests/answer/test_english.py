@@ -81,6 +81,15 @@ def test_the_notes_words_for_an_english_question_count_as_its_own():
     assert answer_candidates(question, notes[1])[0].startswith("SMOTE")  # not 「ランダムなオーバーサンプリング」
 
 
+def test_the_noun_an_english_question_asks_the_value_of_is_read_as_a_bare_question_s():
+    sentence = "同一AZにファイルを格納できるため、可用性は99.5%に落ちるがデータアクセス速度は10倍になる。"
+    expander = CrossLingualExpander(set(index_terms(sentence)))
+    question = Question.analyse("What availability does S3 Express One Zone drop to?", expander)
+    assert "可用性" in question.asked_noun
+    assert answer_candidates(question, sentence)[0] == "99.5%"  # the value the sentence gives 可用性
+    assert Question.analyse("What does S3 Express One Zone drop to?", expander).asked_noun == ()
+
+
 def test_japanese_questions_have_no_english_analysis():
     question = Question.analyse("合格ラインは何点？")
     assert question.asked is None and question.translations is None and question.counter == "点"
