@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from corpus.text import HIRAGANA, KANJI, comparable, language, nfkc, tagged_spans
@@ -130,6 +131,37 @@ def missing_number(question: Question, context: str) -> str | None:
     return next((n for n in identifying_numbers(question.text) if not re.search(rf"(?<!\d){n}(?!\d)", context)), None)
 
 
+def lacks_the_count(question: Question, evidence: Evidence) -> bool:
+    """Does the question count in a unit (何分, "in minutes") that the evidence sentence has no number in? Not checked
+    for a Japanese question over an English passage, whose "capped to 30" has no 秒, nor for an English count of a
+    noun the unit table does not know ("how many signals"), which may be written any way."""
+    counter = question.counter
+    if not counter or (question.language == "ja" and language(evidence.chunk.text) == "en"):
+        return False
+    known = question.language == "ja" or is_known_unit(counter)
+    return known and not has_counted_number(evidence.sentence, counter)
+
+
+# A sentence that states the asked count may take the best sentence's place when it is at most this far below it
+# in score and among this many best.
+COUNTED_MARGIN = 0.1
+COUNTED_DEPTH = 5
+
+
+def counted_instead(question: Question, ranked: Sequence[Evidence], similarity: float, vocabulary: NotesVocabulary,
+                    rule: AbstentionRule = DEFAULT_RULE) -> Evidence | None:
+    """When the best sentence has no number in the asked unit (「何秒」 over a sentence without seconds), the next
+    close sentence that has one and passes every check (COUNTED_MARGIN, COUNTED_DEPTH); None otherwise."""
+    if not ranked or not lacks_the_count(question, ranked[0]):
+        return None
+    for evidence in ranked[1:COUNTED_DEPTH]:
+        if evidence.score < ranked[0].score - COUNTED_MARGIN:
+            break
+        if reason_to_abstain(question, evidence, similarity, vocabulary, rule) is None:
+            return evidence
+    return None
+
+
 def reason_to_abstain(
     question: Question, evidence: Evidence | None, similarity: float, vocabulary: NotesVocabulary,
     rule: AbstentionRule = DEFAULT_RULE,
@@ -151,12 +183,8 @@ def reason_to_abstain(
     # A Japanese question over an English passage: its counter (何秒) and its katakana words (データベース) are
     # written in English there ("capped to 30", "database files"), so they cannot be looked for as they are.
     crossed = question.language == "ja" and language(chunk.text) == "en"
-    if rule.check_counter and not crossed:
-        counter = question.counter
-        # An English "how many signals" names a noun the unit table does not know: its count may be written any way.
-        known = question.language == "ja" or (counter is not None and is_known_unit(counter))
-        if counter and known and not has_counted_number(evidence.sentence, counter):
-            return f"no number counted in {counter}"
+    if rule.check_counter and lacks_the_count(question, evidence):
+        return f"no number counted in {question.counter}"
     if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
         return "the question asks for an amount and the evidence states none"  # 「最大いくつ」 over a sentence without one
     named = code_names(question.code_kind, question.text, plain_sentence(evidence.sentence))

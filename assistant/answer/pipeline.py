@@ -10,7 +10,7 @@ from pathlib import Path
 from corpus.text import language
 from index.retriever import Hit, Retriever
 
-from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, reason_to_abstain
+from assistant.answer.abstention import ABSTAIN_BELOW, DEFAULT_RULE, AbstentionRule, counted_instead, reason_to_abstain
 from assistant.answer.confidence import CONFIDENCE, confidence_features
 from assistant.answer.prompt import ABSTENTION
 from assistant.answer.followup import FollowUpResolver, Turn
@@ -221,6 +221,11 @@ class Pipeline:
         hits = self._from_named_notes(question, self.retrieve(question.text, retrieval), retrieval)
         ranked = self.selector.select(question, hits) if hits else ()
         evidence = ranked[0] if ranked else None
+        if ranked and self.abstain_below > 0:
+            # 「何秒」 over a best sentence without seconds: a close one that has them answers instead
+            rule = replace(self.abstention, similarity_floor=self.abstain_below)
+            if (counted := counted_instead(question, ranked, best_similarity(hits), self.selector.vocabulary, rule)) is not None:
+                evidence, ranked = counted, (counted, *(e for e in ranked if e is not counted))  # the answer's sentence first
         return question, hits, ranked, evidence
 
     def _run(self, text: str, understood: str, generation: GenerationParams, retrieval: RetrievalParams):

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from assistant.answer.abstention import AbstentionRule, reason_to_abstain, unknown_topic
+from assistant.answer.abstention import AbstentionRule, counted_instead, reason_to_abstain, unknown_topic
 from assistant.answer.question import Question, asked_attribute, asked_counter, question_names, topic_terms
 from assistant.answer.plan import GenerationPlan, SpanFinisher, answer_pieces, grounded_plan
 from assistant.config import DEFAULT_GENERATION, RetrievalParams
@@ -363,6 +363,19 @@ def evidence_for(selector, question, *chunks):
 def test_abstention_checks(selector, question, chunks, reason):
     found = reason_to_abstain(Q(question), evidence_for(selector, question, *chunks), 0.9, VOCABULARY)
     assert (found is None) if reason is None else (reason in found)
+
+
+def test_a_close_sentence_that_states_the_asked_count_answers_instead_of_the_best_one():
+    from assistant.answer.evidence import Evidence
+
+    question = Q("MLA-C01の試験時間は何分ですか？")
+    best = Evidence(EXAM, 1, "| 問題数 | 65問 (うち15問は採点対象外) |", 0.9, 0.5, 1.0)
+    counted = Evidence(EXAM, 1, "| 試験時間 | 90分 |", 0.88, 0.5, 0.95)
+    far = Evidence(EXAM, 1, "| 試験時間 | 90分 |", 0.8, 0.5, 0.85)
+    assert counted_instead(question, (best, counted), 0.9, VOCABULARY) is counted
+    assert counted_instead(question, (best, far), 0.9, VOCABULARY) is None  # more than COUNTED_MARGIN below
+    assert counted_instead(question, (counted, best), 0.9, VOCABULARY) is None  # the best one states it
+    assert counted_instead(Q("MLA-C01の試験時間は？"), (best, counted), 0.9, VOCABULARY) is None  # no count asked
 
 
 def test_a_command_name_answers_a_question_for_a_command_that_the_evidence_never_calls_one():
