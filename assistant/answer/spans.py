@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from corpus.chunking import HEADING_SEPARATOR, units
 from corpus.text import (
     CLAUSE_MARKS, HIRAGANA_RUN, KANJI, KATAKANA, LATIN_DIGITS, PARTICLES, SYMBOL_RUN, TRAILING_CONNECTIVES, WORD_CHARS, folded,
-    comparable, inline_plain, language, nfkc, word_boundaries,
+    comparable, english_stop_words, inline_plain, language, nfkc, word_boundaries,
 )
 
 from assistant.answer.codes import code_names
@@ -28,10 +28,11 @@ _CLAUSE_BREAKS = re.compile(r"<br>|[。|「」『』<>]|\s{2,}")
 # Particles and marks that may not open or close an answer (「は毎年4月に」 → 「毎年4月」).
 # A hyphen stays when it opens a value or an option (-7, -d, --directory).
 # An English copula opens a value's clause ("is two pages"), not the value.
+# An example marker ("such as") opens the examples, not part of them.
 # A conjunction that opens a stretch (「もしくは空白」) goes whole, not as its first kana (「しくは空白」).
 # Manual pages quote a value roff-style, ``noauto'': the marks are not part of it.
 _LEADING = re.compile(
-    rf"^(?:もしくは|または|あるいは|および|ならびに|かつ(?=[\s、])|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=`]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were|or|and)\s)+")
+    rf"^(?:もしくは|または|あるいは|および|ならびに|かつ(?=[\s、])|[{PARTICLES}{CLAUSE_MARKS}\s|()（）「」『』※>=`]|-(?!-?[0-9A-Za-z])|による|よる|(?:is|are|was|were|or|and|such as|e\.g\.,?|for example,?)\s)+")
 # A copula closes a value's sentence (「-7 です」), not the value; so does the full stop after an English word.
 _TRAILING = re.compile(
     rf"(?:[{PARTICLES}{CLAUSE_MARKS}\s|(（「『\-※=]|''|{'|'.join(TRAILING_CONNECTIVES)}|によって|あたり|です|である|(?<=[a-z]{{2}})\.)+$")
@@ -43,6 +44,10 @@ _LIST_SEPARATORS = ("、", "・", ",")
 MIN_CANDIDATE_CHARS = 2
 # A stretch that ends like this states a condition (「ファイル出力する場合」), which rarely answers a question.
 _CONDITION_ENDS = ("場合", "とき", "時には")
+# An English stretch that only points back at the sentence's subject and stops at its verb ("This directory
+# contains", "It is"): what it contains is the answer, not it.
+_POINTER_ONLY = re.compile(r"(?:this|these|that|those|it|they)(?: \w+)? (?:contains?|holds?|is|are|was|were|has|have|"
+                           r"includes?|provides?|stores?)", re.IGNORECASE)
 # Characters that make up words (not particles): a question word glued to one of these belongs to the answer.
 _CONTENT_CHAR = re.compile(f"[{WORD_CHARS}%％]")
 _ASCII_WORD_CHAR = re.compile(f"[{LATIN_DIGITS}]")
@@ -218,6 +223,12 @@ def _release_modifiers(question: Question, text: str, covered: list[bool]) -> li
     return released
 
 
+def _only_stop_words(piece: str) -> bool:
+    """Is `piece` English words that carry nothing alone ("for", "of the")?"""
+    words = piece.lower().split()
+    return bool(words) and piece.isascii() and all(w in english_stop_words() for w in words)
+
+
 def _trimmed(piece: str) -> str:
     return _TRAILING.sub("", _LEADING.sub("", piece)).strip()
 
@@ -277,7 +288,8 @@ def _candidates(question: Question, sentence: str) -> tuple[str, ...]:
                               not any(w in comparable(p) for w in slot),
                               # 「どの環境変数」, "which organization": a name or a code written in Latin letters
                               asks_kind and not _LATIN_NAME.fullmatch(p),
-                              p.endswith(_CONDITION_ENDS) or (len(p) < MIN_CANDIDATE_CHARS and not (noun and p.isdigit())),
+                              p.endswith(_CONDITION_ENDS) or (len(p) < MIN_CANDIDATE_CHARS and not (noun and p.isdigit()))
+                              or bool(_POINTER_ONLY.fullmatch(p)) or _only_stop_words(p),
                               -_context_overlap(question, plain, p) if wants_number else 0))
     # 何倍/何問/何周: the amount itself, even where the question's words cut its unit off (「10倍」, not 「10」); of
     # several, the one whose lead-in shares the question's words (「現状では 3 台」 for 「現状で最大何台」).

@@ -173,6 +173,11 @@ def test_selection_scores_every_sentence_and_keeps_its_chunk(selector):
         ("モデルコレクションは何に使える？", "モデルコレクション: モデルの分類や階層化、整理に利用できる。", "モデルの分類や階層化、整理"),
         ("JSON Linesってどんなフォーマット？", "JSON Lines: JSONを複数行出力するフォーマット", "JSONを複数行出力するフォーマット"),
         ("コレクションはモデルの何に使えますか？", "モデルコレクション: モデルの分類や階層化、整理に利用できる。", "分類や階層化、整理"),  # モデル asked
+        # an English stretch that only points back at its subject ("This directory contains"), or only stop words
+        # ("for"), is no answer; "such as" opens the examples
+        ("/media に mount points を置く removable media の例は何ですか？",
+         "This directory contains mount points for removable media such as CD and DVD disks or USB sticks.",
+         "CD and DVD disks or USB sticks"),
         # a manual page's roff quotes are not part of the value
         ("Which mount option keeps a filesystem from being mounted at boot?",
          "どのようなファイルシステムにも適用できるオプションは、 ``noauto'' (ブート時にマウントしない) である。", "noauto"),
