@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from corpus.chunking import Chunk, units
+from corpus.chunking import Chunk, note_name, units
 from corpus.text import comparable
 from index.embedders import Embedder
 from index.sentences import SentenceVectors, TextSentenceVectors
@@ -130,18 +130,22 @@ class EvidenceSelector:
         named = self.vocabulary.named_notes(question.text)
         named = named if any(hit.chunk.source in named for hit in hits) else frozenset()
         siblings = {comparable(s) for s in asked_siblings(question.text, [hit.chunk.text for hit in hits])}
+        # the words that name the note (hier and 7 of 「hier(7) によると」) tell which note, not which of its sentences
+        naming = {comparable(part) for source in named for part in note_name(source).split(".")}
+        words = tuple(w for w in question.content_words if comparable(w) not in naming)
         scored = []
         for (hit, sentence), vector in zip(found, vectors):
-            features = self.sentence_features(question, hit, sentence, float(vector @ query), named, siblings)
+            features = self.sentence_features(question, hit, sentence, float(vector @ query), named, siblings, words)
             scored.append(Evidence(hit.chunk, hit.rank, sentence, round(features["similarity"], 4),
                                    round(features["coverage"], 4), round(self.weights.score(features), 4)))
         scored.sort(key=lambda e: (-e.score, e.rank))
         return tuple(scored)
 
     def sentence_features(self, question: Question, hit: Hit, sentence: str, similarity: float,
-                          named: frozenset[str], siblings: set[str]) -> dict[str, float]:
+                          named: frozenset[str], siblings: set[str], words: tuple[str, ...] | None = None) -> dict[str, float]:
         """The signals that `SelectionWeights` mixes into a sentence's score, signed as they count (penalties < 0).
-        `named`: the notes the question names (when a hit is from one); `siblings`: the list items it leaves out."""
+        `named`: the notes the question names (when a hit is from one); `siblings`: the list items it leaves out;
+        `words`: the question's words that coverage counts (default: all its content words)."""
         # A definition-list description counts its term's words (「**-k**, **--kill-after**」) as its own; the term
         # line alone is a label, not a statement.
         term = definition_term(hit.chunk.text, sentence) or ""
@@ -149,7 +153,8 @@ class EvidenceSelector:
         amount = question.wants_number and has_new_amount(question.stated_numbers, sentence)
         return {
             "similarity": similarity,
-            "coverage": self.vocabulary.lexicon.coverage(question.content_words, f"{hit.chunk.heading_path} {term} {sentence}"),
+            "coverage": self.vocabulary.lexicon.coverage(question.content_words if words is None else words,
+                                                         f"{hit.chunk.heading_path} {term} {sentence}"),
             "rank": -(hit.rank - 1),
             "number": float(amount),
             "counter": float(amount and bool(counter) and has_counted_number(sentence, counter)),

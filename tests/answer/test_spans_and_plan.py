@@ -113,6 +113,18 @@ def test_a_question_naming_a_note_is_answered_from_that_note():
     assert NotesVocabulary.build((xz,)).named_notes("xz の作者は誰ですか？") == frozenset()
 
 
+def test_the_words_that_name_the_note_do_not_choose_its_sentence():
+    srv = Chunk("c11", "man/hier.7.md", "DESCRIPTION",
+                "*/srv*  \nThis directory contains site-specific data that is served by this system.")
+    see_also = Chunk("c12", "man/hier.7.md", "SEE ALSO", "See also **find**(1), **ln**(1), **file-hierarchy**(7).")
+    other = Chunk("c13", "man/ls.1.md", "DESCRIPTION", "List information about the FILEs.")
+    vocabulary = NotesVocabulary.build((srv, see_also, other))
+    question = Q("According to hier(7), what is /srv for?")
+    chosen = EvidenceSelector(ConstantEmbedder(), vocabulary).select(question, hits(srv, see_also))
+    # 「hier」 and 「7」 are in file-hierarchy(7) of the list of related pages, which says nothing of /srv
+    assert chosen[0].sentence.startswith("This directory contains site-specific data")
+
+
 def test_stored_sentence_vectors_decide_and_spare_the_embedder():
     class QueriesOnly(ConstantEmbedder):
         def embed_passages(self, texts):
