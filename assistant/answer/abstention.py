@@ -180,8 +180,8 @@ def reason_to_abstain(
     if rule.check_note and (named := vocabulary.named_notes(question.text)) and evidence.chunk.source not in named:
         return f"the question names {', '.join(sorted(named))}, which the retrieved passages do not answer from"
     chunk = evidence.chunk
-    # A Japanese question over an English passage: its counter (何秒) and its katakana words (データベース) are
-    # written in English there ("capped to 30", "database files"), so they cannot be looked for as they are.
+    # A Japanese question over an English passage: its katakana words (データベース) are written in English there
+    # ("database files"), so they cannot be looked for as they are (nor its counter: `lacks_the_count`).
     crossed = question.language == "ja" and language(chunk.text) == "en"
     if rule.check_counter and lacks_the_count(question, evidence):
         return f"no number counted in {question.counter}"
