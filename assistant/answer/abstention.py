@@ -131,12 +131,18 @@ def missing_number(question: Question, context: str) -> str | None:
     return next((n for n in identifying_numbers(question.text) if not re.search(rf"(?<!\d){n}(?!\d)", context)), None)
 
 
+def crosses_languages(question: Question, evidence: Evidence) -> bool:
+    """A Japanese question over an English passage: its counter (何秒) and its katakana words (データベース) are written
+    in English there ("capped to 30", "database files"), so they cannot be looked for as they are."""
+    return question.language == "ja" and language(evidence.chunk.text) == "en"
+
+
 def lacks_the_count(question: Question, evidence: Evidence) -> bool:
     """Does the question count in a unit (何分, "in minutes") that the evidence sentence has no number in? Not checked
-    for a Japanese question over an English passage, whose "capped to 30" has no 秒, nor for an English count of a
-    noun the unit table does not know ("how many signals"), which may be written any way."""
+    when the question crosses languages (`crosses_languages`), nor for an English count of a noun the unit table does
+    not know ("how many signals"), which may be written any way."""
     counter = question.counter
-    if not counter or (question.language == "ja" and language(evidence.chunk.text) == "en"):
+    if not counter or crosses_languages(question, evidence):
         return False
     known = question.language == "ja" or is_known_unit(counter)
     return known and not has_counted_number(evidence.sentence, counter)
@@ -180,9 +186,6 @@ def reason_to_abstain(
     if rule.check_note and (named := vocabulary.named_notes(question.text)) and evidence.chunk.source not in named:
         return f"the question names {', '.join(sorted(named))}, which the retrieved passages do not answer from"
     chunk = evidence.chunk
-    # A Japanese question over an English passage: its katakana words (データベース) are written in English there
-    # ("database files"), so they cannot be looked for as they are (nor its counter: `lacks_the_count`).
-    crossed = question.language == "ja" and language(chunk.text) == "en"
     if rule.check_counter and lacks_the_count(question, evidence):
         return f"no number counted in {question.counter}"
     if rule.check_amount and question.wants_number and not states_an_amount(question.text, evidence.sentence):
@@ -204,7 +207,7 @@ def reason_to_abstain(
         term = unknown_topic(question, vocabulary)
         if term:
             return f"the notes never mention {term}"
-    if rule.check_attribute and not crossed:
+    if rule.check_attribute and not crosses_languages(question, evidence):
         word = missing_attribute(question, context)
         # 「使うよう勧められているコマンドは」 over 「dircolors を使用してください」: a name of the kind says it
         if word and not (named and is_kind_word(question.code_kind, word)):

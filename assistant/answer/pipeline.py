@@ -179,11 +179,15 @@ class Pipeline:
         assert stream.answer is not None
         return stream.answer
 
+    @property
+    def _rule(self) -> AbstentionRule:
+        """The abstention checks with this pipeline's similarity floor."""
+        return replace(self.abstention, similarity_floor=self.abstain_below)
+
     def _abstention_reason(self, question: Question, hits: tuple[Hit, ...], evidence: Evidence | None) -> str | None:
         if self.abstain_below <= 0:
             return None if hits else "nothing retrieved"
-        rule = replace(self.abstention, similarity_floor=self.abstain_below)
-        return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, rule)
+        return reason_to_abstain(question, evidence, best_similarity(hits), self.selector.vocabulary, self._rule)
 
     def plan(self, question: str, generation: GenerationParams | None = None,
              retrieval: RetrievalParams | None = None) -> GenerationPlan | None:
@@ -223,8 +227,7 @@ class Pipeline:
         evidence = ranked[0] if ranked else None
         if ranked and self.abstain_below > 0:
             # 「何秒」 over a best sentence without seconds: a close one that has them answers instead
-            rule = replace(self.abstention, similarity_floor=self.abstain_below)
-            if (counted := counted_instead(question, ranked, best_similarity(hits), self.selector.vocabulary, rule)) is not None:
+            if (counted := counted_instead(question, ranked, best_similarity(hits), self.selector.vocabulary, self._rule)) is not None:
                 evidence, ranked = counted, (counted, *(e for e in ranked if e is not counted))  # the answer's sentence first
         return question, hits, ranked, evidence
 

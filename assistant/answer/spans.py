@@ -196,20 +196,19 @@ _MODIFYING = ("の", "を")
 _SCRIPTS = (re.compile(f"[{KATAKANA}]"), re.compile(f"[{KANJI}]"), re.compile(f"[{LATIN_DIGITS}]"))
 
 
+def _same_script(a: str, b: str) -> bool:
+    return any(script.match(a) and script.match(b) for script in _SCRIPTS)
+
+
 def _inside_longer_words(question: Question, piece: str) -> bool:
     """Does the question hold `piece` only as the part of a longer word of the same script (モデル of
     モデルコレクション, JSON of JSON Lines), never as a word of its own?"""
-    text, found = question.folded, False
-    start = text.find(piece)
-    while start >= 0:
-        end = start + len(piece)
-        joined = any(script.match(piece[0]) and script.match(text[start - 1]) for script in _SCRIPTS) if start > 0 else False
-        joined = joined or (end < len(text) and any(script.match(piece[-1]) and script.match(text[end]) for script in _SCRIPTS))
-        if not joined:
-            return False
-        found = True
-        start = text.find(piece, start + 1)
-    return found
+    text = question.folded
+    starts = [i for i in range(len(text)) if piece and text.startswith(piece, i)]
+    return bool(starts) and all(
+        (start > 0 and _same_script(piece[0], text[start - 1]))
+        or (start + len(piece) < len(text) and _same_script(piece[-1], text[start + len(piece)]))
+        for start in starts)
 
 
 def _release_modifiers(question: Question, text: str, covered: list[bool]) -> list[bool]:
@@ -549,8 +548,9 @@ def _asked_clause(question: Question, sentence: str) -> str:
     if len(clauses) < 2 or asked in nfkc(clauses[-1]).lower():
         return ""
     for clause in reversed(clauses[:-1]):
-        at = nfkc(clause).lower().find(asked)
-        if at >= 0 and len(nfkc(clause)) == len(clause):
+        haystack, positions, _ = folded(clause)
+        if (found := haystack.find(asked)) >= 0:
+            at = positions[found]
             while at > 0 and _CONTENT_CHAR.match(clause[at - 1]):  # the whole word: 位置付け, not its 付け
                 at -= 1
             return re.sub(r"(?:ので|ため)$", "", clause[at:]).strip()
