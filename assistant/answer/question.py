@@ -184,7 +184,6 @@ def asks_yes_or_no(question: str) -> bool:
     return bool(_YES_NO_END.search(text)) or (text.endswith(("?", "？")) and ends_on_predicate(text.rstrip("?？ ")))
 
 
-
 def asks_for_phrase(question: str) -> bool:
     """Does the question ask what something is, what it does or how (an answer of a whole clause)?"""
     return bool(_ASKS_PHRASE.search(nfkc(question).strip()))
